@@ -1,0 +1,29 @@
+//! Evidence readers for breachscope.
+//!
+//! One module per format turns bytes into [`breachscope_model::Event`]s:
+//!
+//! * [`zeek`]: Zeek `conn.log` and `dns.log`, TSV (driven by the file's own `#fields` header) or
+//!   JSON lines;
+//! * [`samba`]: Samba `vfs_full_audit` records through rsyslog (RFC 3339, RFC 3164, RFC 5424) or
+//!   smbd's own debug log, and Samba's `auth_json_audit` authentication records.
+//!
+//! Every reader works line by line through a [`LineParser`]; [`EvidenceReader`] drives one over a
+//! file (plain or gzip, opened read-only without touching its access time, hashed as it is read)
+//! and yields events and [`Rejected`] records. Nothing is dropped silently: every line is either
+//! an event, a counted skip (headers, other programs' lines) or a rejection with its location.
+//! [`sniff`] detects the format from the content, and [`input::expand_paths`] walks directories
+//! (including zeekctl's `YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz` archive layout).
+
+pub mod input;
+pub mod record;
+pub mod samba;
+pub mod sniff;
+pub mod timefmt;
+pub mod zeek;
+
+mod reader;
+
+pub use input::{InputError, expand_paths};
+pub use reader::{EvidenceReader, FileStats, ReadFailure, open_reader};
+pub use record::{LineOutcome, LineParser, Location, Rejected};
+pub use sniff::{Format, Kind, sniff_path};

@@ -1,0 +1,285 @@
+//! Driving a [`LineParser`] over one evidence file.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use breachscope_model::Event;
+use flate2::bufread::MultiGzDecoder;
+use sha2::{Digest, Sha256};
+
+use crate::input::{InputError, open_evidence};
+use crate::record::{LineOutcome, LineParser, Location, Rejected};
+
+const READ_BUFFER: usize = 256 * 1024;
+
+/// Counts for one file: what was accepted, skipped and rejected, and how reading ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStats {
+    /// The file.
+    pub path: Arc<PathBuf>,
+    /// What the parser found it to be (`zeek_conn`, `zeek_dns`, `samba_audit`, …).
+    pub kind: &'static str,
+    /// Lines read (after decompression).
+    pub lines: u64,
+    /// Records accepted as events.
+    pub records: u64,
+    /// Records rejected.
+    pub rejected: u64,
+    /// Lines that are not records (headers, comments, blank lines, other programs' lines).
+    pub skipped: u64,
+    /// Lines that were not valid UTF-8 (decoded lossily and still parsed).
+    pub invalid_utf8_lines: u64,
+    /// Bytes of the file as stored (compressed size for gzip).
+    pub bytes: u64,
+    /// Whether the file was gzip-compressed.
+    pub gzip: bool,
+    /// Hex SHA-256 of the file's bytes as stored (chain of custody).
+    pub sha256: String,
+    /// Caveats from the parser (redacted timestamps, skipped logs of other kinds, …).
+    pub notes: Vec<String>,
+    /// Set when reading stopped before the end (a truncated gzip member, an I/O error).
+    pub failure: Option<ReadFailure>,
+}
+
+/// Reading of a file stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailure {
+    /// Lines read before the failure.
+    pub after_line: u64,
+    /// Records accepted before the failure.
+    pub after_records: u64,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Reads bytes and feeds them to a SHA-256 as they pass.
+struct HashingReader {
+    inner: File,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+enum Decoded {
+    Plain(BufReader<HashingReader>),
+    Gzip(Box<MultiGzDecoder<BufReader<HashingReader>>>),
+}
+
+impl Read for Decoded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decoded::Plain(r) => r.read(buf),
+            Decoded::Gzip(r) => r.read(buf),
+        }
+    }
+}
+
+impl Decoded {
+    fn into_hashing(self) -> HashingReader {
+        match self {
+            Decoded::Plain(r) => r.into_inner(),
+            Decoded::Gzip(r) => r.into_inner().into_inner(),
+        }
+    }
+}
+
+/// Opens `path` read-only, transparently decompressing gzip (several members allowed), for
+/// reading line by line.
+fn open_lines(path: &Path) -> io::Result<(BufReader<Decoded>, bool)> {
+    let file = open_evidence(path)?;
+    let mut raw = BufReader::with_capacity(
+        READ_BUFFER,
+        HashingReader {
+            inner: file,
+            hasher: Sha256::new(),
+            bytes: 0,
+        },
+    );
+    let gzip = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let decoded = if gzip {
+        Decoded::Gzip(Box::new(MultiGzDecoder::new(raw)))
+    } else {
+        Decoded::Plain(raw)
+    };
+    Ok((BufReader::with_capacity(READ_BUFFER, decoded), gzip))
+}
+
+/// Reads the first `limit` decompressed bytes of a file (for format sniffing).
+pub(crate) fn read_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
+    let (reader, _) = open_lines(path)?;
+    let mut head = Vec::with_capacity(limit.min(1 << 20));
+    // A truncated gzip still yields what it could decode; the error surfaces when reading for real.
+    let _ = reader.take(limit as u64).read_to_end(&mut head);
+    Ok(head)
+}
+
+/// Opens an evidence file and drives `parser` over it.
+pub fn open_reader(path: &Path, parser: Box<dyn LineParser>) -> Result<EvidenceReader, InputError> {
+    let (lines, gzip) = open_lines(path).map_err(|source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let path = Arc::new(path.to_path_buf());
+    Ok(EvidenceReader {
+        lines: Some(lines),
+        parser,
+        buf: Vec::with_capacity(4096),
+        stats: FileStats {
+            path,
+            kind: "unknown",
+            lines: 0,
+            records: 0,
+            rejected: 0,
+            skipped: 0,
+            invalid_utf8_lines: 0,
+            bytes: 0,
+            gzip,
+            sha256: String::new(),
+            notes: Vec::new(),
+            failure: None,
+        },
+        hash: None,
+    })
+}
+
+/// Iterates over one file's records: `Ok(event)` for each accepted record, `Err(rejected)` for
+/// each rejected one. Skipped lines are only counted. Call [`EvidenceReader::finish`] afterwards
+/// for the counts and the file's hash.
+pub struct EvidenceReader {
+    lines: Option<BufReader<Decoded>>,
+    parser: Box<dyn LineParser>,
+    buf: Vec<u8>,
+    stats: FileStats,
+    hash: Option<(Sha256, u64)>,
+}
+
+impl EvidenceReader {
+    /// The file being read.
+    pub fn path(&self) -> &Arc<PathBuf> {
+        &self.stats.path
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> &FileStats {
+        &self.stats
+    }
+
+    /// Gives the parser back (for state that carries over to the next file, such as Samba share
+    /// roots learned from sessions).
+    pub fn parser_mut(&mut self) -> &mut dyn LineParser {
+        self.parser.as_mut()
+    }
+
+    /// Reads whatever is left of the file (for the hash), and returns the counts.
+    pub fn finish(mut self) -> (FileStats, Box<dyn LineParser>) {
+        self.close();
+        if let Some((hasher, bytes)) = self.hash.take() {
+            self.stats.sha256 = hex(&hasher.finalize());
+            self.stats.bytes = bytes;
+        }
+        self.stats.kind = self.parser.kind();
+        self.stats.notes = self.parser.notes();
+        (self.stats, self.parser)
+    }
+
+    /// Stops reading: the rest of the raw file is passed through the hash.
+    fn close(&mut self) {
+        if let Some(lines) = self.lines.take() {
+            let mut raw = lines.into_inner().into_hashing();
+            if let Err(e) = io::copy(&mut raw, &mut io::sink()) {
+                if self.stats.failure.is_none() {
+                    self.stats.failure = Some(ReadFailure {
+                        after_line: self.stats.lines,
+                        after_records: self.stats.records,
+                        message: e.to_string(),
+                    });
+                }
+            }
+            self.hash = Some((raw.hasher, raw.bytes));
+        }
+    }
+}
+
+impl Iterator for EvidenceReader {
+    type Item = Result<Event, Rejected>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let lines = self.lines.as_mut()?;
+            self.buf.clear();
+            match lines.read_until(b'\n', &mut self.buf) {
+                Ok(0) => {
+                    self.close();
+                    return None;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let message = if self.stats.gzip {
+                        format!("gzip stream is truncated or corrupt: {e}")
+                    } else {
+                        e.to_string()
+                    };
+                    self.stats.failure = Some(ReadFailure {
+                        after_line: self.stats.lines,
+                        after_records: self.stats.records,
+                        message,
+                    });
+                    self.close();
+                    return None;
+                }
+            }
+            self.stats.lines += 1;
+            let mut line: &[u8] = &self.buf;
+            if let Some(rest) = line.strip_suffix(b"\n") {
+                line = rest;
+            }
+            if let Some(rest) = line.strip_suffix(b"\r") {
+                line = rest;
+            }
+            let text = match std::str::from_utf8(line) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => {
+                    self.stats.invalid_utf8_lines += 1;
+                    String::from_utf8_lossy(line)
+                }
+            };
+            match self.parser.parse_line(&text, self.stats.lines) {
+                LineOutcome::Event(event) => {
+                    self.stats.records += 1;
+                    return Some(Ok(*event));
+                }
+                LineOutcome::Skipped => self.stats.skipped += 1,
+                LineOutcome::Rejected(reason) => {
+                    self.stats.rejected += 1;
+                    return Some(Err(Rejected {
+                        location: Location {
+                            path: Arc::clone(&self.stats.path),
+                            line: self.stats.lines,
+                        },
+                        reason,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

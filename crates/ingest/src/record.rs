@@ -1,0 +1,66 @@
+//! What a reader makes of one line: an event, a skip, or a rejection with its location.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use breachscope_model::Event;
+
+/// Where a record came from: the file and its 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as given or found under a given directory.
+    pub path: Arc<PathBuf>,
+    /// 1-based line number in the (decompressed) file.
+    pub line: u64,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.path.display(), self.line)
+    }
+}
+
+/// A line that could not be turned into an event, with the reason.
+///
+/// Reasons never quote the offending line's content (it may hold personal data); they name the
+/// field and what was wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// Where the line is.
+    pub location: Location,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.reason)
+    }
+}
+
+/// What a [`LineParser`] made of one line.
+#[derive(Debug)]
+pub enum LineOutcome {
+    /// The line is a record and became this event.
+    Event(Box<Event>),
+    /// The line is not a record: a header, a comment, a blank line, another program's message.
+    Skipped,
+    /// The line should have been a record but could not be parsed.
+    Rejected(String),
+}
+
+/// A format's line-level parser. It may keep state between lines (headers, sessions).
+pub trait LineParser {
+    /// Parses one line (without its line terminator, invalid UTF-8 already replaced). `line_no` is 1-based.
+    fn parse_line(&mut self, line: &str, line_no: u64) -> LineOutcome;
+
+    /// Things the reader should tell the user about this file that are not rejections (records
+    /// accepted with a caveat, lines skipped for a reason worth knowing).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The summary kind of what this parser has read so far (`zeek_conn`, `samba_audit`, …).
+    fn kind(&self) -> &'static str;
+}

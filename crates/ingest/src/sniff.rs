@@ -1,0 +1,108 @@
+//! Format detection by content, never by file name.
+
+use std::io;
+use std::path::Path;
+
+use crate::reader::read_head;
+use crate::samba::transport::{Transport, parse_envelope};
+
+/// How many decompressed bytes are looked at.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// An evidence format breachscope can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Zeek logs (TSV or JSON).
+    Zeek,
+    /// Samba `vfs_full_audit` (any envelope) or Samba auth JSON records.
+    Samba,
+}
+
+/// What the first lines of a file say it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A format breachscope reads.
+    Known(Format),
+    /// An empty file (nothing to read).
+    Empty,
+    /// Nothing recognisable.
+    Unknown,
+}
+
+/// Looks at the first lines of `text` and says what they are.
+pub fn sniff_text(text: &str) -> Kind {
+    let mut saw_line = false;
+    for line in text.lines().take(200) {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        saw_line = true;
+        if line.starts_with("#separator") || line.starts_with("#fields") {
+            return Kind::Known(Format::Zeek);
+        }
+        if trimmed.starts_with('{') {
+            if trimmed.contains("\"id.orig_h\"") || trimmed.contains("\"_path\"") {
+                return Kind::Known(Format::Zeek);
+            }
+            if trimmed.contains("\"type\": \"Authentication\"")
+                || trimmed.contains("\"type\":\"Authentication\"")
+            {
+                return Kind::Known(Format::Samba);
+            }
+            continue;
+        }
+        if let Some(envelope) = parse_envelope(line) {
+            let audit_tag = envelope.tag.is_some_and(|t| t.starts_with("smbd_audit"));
+            if audit_tag || envelope.transport == Transport::SmbdDebug {
+                return Kind::Known(Format::Samba);
+            }
+        }
+    }
+    if saw_line { Kind::Unknown } else { Kind::Empty }
+}
+
+/// Reads the start of a file (decompressing gzip) and detects its format.
+pub fn sniff_path(path: &Path) -> io::Result<Kind> {
+    let head = read_head(path, SNIFF_BYTES)?;
+    // Cut at the last complete line so a multi-byte character split at the limit does not matter.
+    let cut = if head.len() == SNIFF_BYTES {
+        head.iter().rposition(|&b| b == b'\n').unwrap_or(head.len())
+    } else {
+        head.len()
+    };
+    Ok(sniff_text(&String::from_utf8_lossy(&head[..cut])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        assert_eq!(
+            sniff_text("#separator \\x09\n#fields\tts\n"),
+            Kind::Known(Format::Zeek)
+        );
+        assert_eq!(
+            sniff_text("{\"ts\":1,\"id.orig_h\":\"10.0.0.1\"}\n"),
+            Kind::Known(Format::Zeek)
+        );
+        assert_eq!(
+            sniff_text(
+                "Nov 28 04:39:32 vm smbd_audit: alice|127.0.0.1|vm|records|connect|ok|records\n"
+            ),
+            Kind::Known(Format::Samba)
+        );
+        assert_eq!(
+            sniff_text("[2026/11/28 03:47:21.158569,  0, pid=1]   smbd started\n"),
+            Kind::Known(Format::Samba)
+        );
+        assert_eq!(
+            sniff_text("  {\"timestamp\": \"x\", \"type\": \"Authentication\"}\n"),
+            Kind::Known(Format::Samba)
+        );
+        assert_eq!(sniff_text("1.2\tCx\t10.0.0.1\n"), Kind::Unknown);
+        assert_eq!(sniff_text("\n\n"), Kind::Empty);
+    }
+}

@@ -1,0 +1,240 @@
+//! Zeek logs: `conn.log` and `dns.log`, as TSV or JSON lines.
+//!
+//! [`ZeekParser`] accepts both encodings in one stream: `#`-lines are TSV headers, lines starting
+//! with `{` are JSON records, other lines are TSV data interpreted by the most recent `#fields`
+//! header. Several header blocks in one file (concatenated logs) are honoured, each with its own
+//! `#separator`, `#fields` and `#path`. Logs other than conn and dns (`http`, `ssl`, …) are
+//! skipped and counted as such.
+
+mod json;
+mod tsv;
+
+use breachscope_model::{DnsQuery, Event, Flow, Micros, Transport};
+
+use crate::record::{LineOutcome, LineParser};
+
+pub use tsv::TsvHeader;
+
+/// Which Zeek log a record belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogPath {
+    /// `conn.log`.
+    Conn,
+    /// `dns.log`.
+    Dns,
+    /// Any other log; its records are skipped.
+    Other,
+}
+
+/// Line parser for Zeek conn and dns logs (TSV or JSON).
+#[derive(Debug, Default)]
+pub struct ZeekParser {
+    header: Option<TsvHeader>,
+    pending: tsv::PendingHeader,
+    first_kind: Option<LogPath>,
+    other_records: u64,
+    redacted_times: u64,
+}
+
+impl ZeekParser {
+    /// A parser with no header seen yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records skipped because they belong to a log other than conn or dns.
+    pub fn other_log_records(&self) -> u64 {
+        self.other_records
+    }
+
+    fn note_kind(&mut self, path: LogPath) {
+        if self.first_kind.is_none() && path != LogPath::Other {
+            self.first_kind = Some(path);
+        }
+    }
+}
+
+impl LineParser for ZeekParser {
+    fn parse_line(&mut self, line: &str, _line_no: u64) -> LineOutcome {
+        let bytes = line.as_bytes();
+        match bytes.first() {
+            None => LineOutcome::Skipped,
+            Some(b'#') => {
+                if let Some(header) = self.pending.feed(line) {
+                    self.note_kind(header.path());
+                    self.header = Some(header);
+                }
+                LineOutcome::Skipped
+            }
+            Some(b'{') => match json::parse(line) {
+                Ok(Some((event, redacted))) => {
+                    self.redacted_times += u64::from(redacted);
+                    self.note_kind(match &event {
+                        Event::Dns(_) => LogPath::Dns,
+                        _ => LogPath::Conn,
+                    });
+                    LineOutcome::Event(Box::new(event))
+                }
+                Ok(None) => {
+                    self.other_records += 1;
+                    LineOutcome::Skipped
+                }
+                Err(reason) => LineOutcome::Rejected(reason),
+            },
+            Some(_) => {
+                if line.trim().is_empty() {
+                    return LineOutcome::Skipped;
+                }
+                match &self.header {
+                    None => LineOutcome::Rejected(
+                        "data line before any #fields header (not a Zeek TSV log?)".into(),
+                    ),
+                    Some(header) => match header.path() {
+                        LogPath::Other => {
+                            self.other_records += 1;
+                            LineOutcome::Skipped
+                        }
+                        _ => match header.parse(line) {
+                            Ok((event, redacted)) => {
+                                self.redacted_times += u64::from(redacted);
+                                LineOutcome::Event(Box::new(event))
+                            }
+                            Err(reason) => LineOutcome::Rejected(reason),
+                        },
+                    },
+                }
+            }
+        }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.redacted_times > 0 {
+            notes.push(format!(
+                "{} records have redacted timestamps (digits replaced by X); their time is set to 1970-01-01T00:00:00Z",
+                self.redacted_times
+            ));
+        }
+        if self.other_records > 0 {
+            notes.push(format!(
+                "{} records of Zeek logs other than conn and dns were skipped",
+                self.other_records
+            ));
+        }
+        notes
+    }
+
+    fn kind(&self) -> &'static str {
+        match self.first_kind {
+            Some(LogPath::Dns) => "zeek_dns",
+            Some(LogPath::Conn) => "zeek_conn",
+            _ => "zeek_other",
+        }
+    }
+}
+
+/// The fields of a conn or dns record, gathered from TSV columns or JSON keys before validation.
+#[derive(Debug, Default)]
+pub(crate) struct RawRecord<'a> {
+    pub ts: Option<Micros>,
+    pub uid: Option<&'a str>,
+    pub orig_h: Option<&'a str>,
+    pub orig_p: Option<u64>,
+    pub resp_h: Option<&'a str>,
+    pub resp_p: Option<u64>,
+    pub proto: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub duration: Option<Micros>,
+    pub orig_bytes: Option<u64>,
+    pub resp_bytes: Option<u64>,
+    pub conn_state: Option<&'a str>,
+    pub local_orig: Option<bool>,
+    pub local_resp: Option<bool>,
+    pub missed_bytes: Option<u64>,
+    pub history: Option<&'a str>,
+    pub orig_pkts: Option<u64>,
+    pub orig_ip_bytes: Option<u64>,
+    pub resp_pkts: Option<u64>,
+    pub resp_ip_bytes: Option<u64>,
+    pub ip_proto: Option<u64>,
+    pub query: Option<String>,
+    pub qtype_name: Option<&'a str>,
+    pub rcode_name: Option<&'a str>,
+    pub rtt: Option<Micros>,
+    pub answers: Vec<String>,
+}
+
+fn require_ip(value: Option<&str>, field: &str) -> Result<std::net::IpAddr, String> {
+    let text = value.ok_or_else(|| format!("missing {field}"))?;
+    breachscope_model::net::parse_ip(text).ok_or_else(|| format!("{field} is not an IP address"))
+}
+
+fn port(value: Option<u64>, field: &str) -> Result<u16, String> {
+    match value {
+        None => Ok(0),
+        Some(p) => u16::try_from(p).map_err(|_| format!("{field} {p} is out of range")),
+    }
+}
+
+fn transport(proto: Option<&str>, ip_proto: Option<u64>) -> Transport {
+    match proto.map(Transport::from_name) {
+        Some(t) if t != Transport::Unknown => t,
+        _ => match ip_proto.and_then(|n| u8::try_from(n).ok()) {
+            Some(6) => Transport::Tcp,
+            Some(17) => Transport::Udp,
+            Some(1 | 58) => Transport::Icmp,
+            Some(n) => Transport::Other(n),
+            None => Transport::Unknown,
+        },
+    }
+}
+
+impl RawRecord<'_> {
+    pub(crate) fn into_flow(self) -> Result<Event, String> {
+        let start = self.ts.ok_or("missing ts")?;
+        if let Some(d) = self.duration {
+            if d < 0 {
+                return Err("duration is negative".into());
+            }
+        }
+        Ok(Event::Flow(Flow {
+            start,
+            duration: self.duration,
+            uid: self.uid.map(str::to_owned),
+            src_ip: require_ip(self.orig_h, "id.orig_h")?,
+            src_port: port(self.orig_p, "id.orig_p")?,
+            dst_ip: require_ip(self.resp_h, "id.resp_h")?,
+            dst_port: port(self.resp_p, "id.resp_p")?,
+            transport: transport(self.proto, self.ip_proto),
+            service: self.service.map(str::to_owned),
+            bytes_out: self.orig_bytes,
+            bytes_in: self.resp_bytes,
+            packets_out: self.orig_pkts,
+            packets_in: self.resp_pkts,
+            ip_bytes_out: self.orig_ip_bytes,
+            ip_bytes_in: self.resp_ip_bytes,
+            missed_bytes: self.missed_bytes,
+            conn_state: self.conn_state.map(str::to_owned),
+            history: self.history.map(str::to_owned),
+            local_orig: self.local_orig,
+            local_resp: self.local_resp,
+        }))
+    }
+
+    pub(crate) fn into_dns(self) -> Result<Event, String> {
+        Ok(Event::Dns(DnsQuery {
+            time: self.ts.ok_or("missing ts")?,
+            uid: self.uid.map(str::to_owned),
+            src_ip: require_ip(self.orig_h, "id.orig_h")?,
+            src_port: port(self.orig_p, "id.orig_p")?,
+            dst_ip: require_ip(self.resp_h, "id.resp_h")?,
+            dst_port: port(self.resp_p, "id.resp_p")?,
+            transport: transport(self.proto, self.ip_proto),
+            query: self.query,
+            qtype: self.qtype_name.map(str::to_owned),
+            rcode: self.rcode_name.map(str::to_owned),
+            answers: self.answers,
+            rtt: self.rtt,
+        }))
+    }
+}

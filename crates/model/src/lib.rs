@@ -1,0 +1,21 @@
+//! The normalised evidence model shared by every breachscope crate.
+//!
+//! Evidence readers (`breachscope-ingest`) turn bytes into [`Event`]s; the detectors, the scoping
+//! stage and the report writers only ever see these types. This crate does no I/O.
+//!
+//! * [`time`]: all times are [`Micros`], `i64` microseconds since the Unix epoch, UTC.
+//! * [`net`]: canonical IP addresses, CIDR blocks and the internal-network set.
+//! * [`account`]: account-name normalisation (`corp\k.tanaka`).
+//! * [`event`]: the events themselves (network flows, DNS queries, file accesses, authentications).
+
+pub mod account;
+pub mod event;
+pub mod net;
+pub mod time;
+
+pub use account::normalize_account;
+pub use event::{
+    AuthAction, Authentication, DnsQuery, Event, FileAccess, FileAction, Flow, Outcome, Transport,
+};
+pub use net::{Cidr, CidrError, InternalNetworks, canonical_ip};
+pub use time::Micros;
