@@ -125,11 +125,18 @@ pub(crate) fn read_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
 }
 
 /// Opens an evidence file and drives `parser` over it.
-pub fn open_reader(path: &Path, parser: Box<dyn LineParser>) -> Result<EvidenceReader, InputError> {
+/// The parser is borrowed so that state it learns (Samba share roots) carries over to the next
+/// file.
+pub fn open_reader<'p, P: LineParser + ?Sized>(
+    path: &Path,
+    parser: &'p mut P,
+) -> Result<EvidenceReader<'p, P>, InputError> {
     let (lines, gzip) = open_lines(path).map_err(|source| InputError::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    parser.begin_file(mtime);
     let path = Arc::new(path.to_path_buf());
     Ok(EvidenceReader {
         lines: Some(lines),
@@ -156,15 +163,15 @@ pub fn open_reader(path: &Path, parser: Box<dyn LineParser>) -> Result<EvidenceR
 /// Iterates over one file's records: `Ok(event)` for each accepted record, `Err(rejected)` for
 /// each rejected one. Skipped lines are only counted. Call [`EvidenceReader::finish`] afterwards
 /// for the counts and the file's hash.
-pub struct EvidenceReader {
+pub struct EvidenceReader<'p, P: LineParser + ?Sized> {
     lines: Option<BufReader<Decoded>>,
-    parser: Box<dyn LineParser>,
+    parser: &'p mut P,
     buf: Vec<u8>,
     stats: FileStats,
     hash: Option<(Sha256, u64)>,
 }
 
-impl EvidenceReader {
+impl<P: LineParser + ?Sized> EvidenceReader<'_, P> {
     /// The file being read.
     pub fn path(&self) -> &Arc<PathBuf> {
         &self.stats.path
@@ -175,14 +182,8 @@ impl EvidenceReader {
         &self.stats
     }
 
-    /// Gives the parser back (for state that carries over to the next file, such as Samba share
-    /// roots learned from sessions).
-    pub fn parser_mut(&mut self) -> &mut dyn LineParser {
-        self.parser.as_mut()
-    }
-
     /// Reads whatever is left of the file (for the hash), and returns the counts.
-    pub fn finish(mut self) -> (FileStats, Box<dyn LineParser>) {
+    pub fn finish(mut self) -> FileStats {
         self.close();
         if let Some((hasher, bytes)) = self.hash.take() {
             self.stats.sha256 = hex(&hasher.finalize());
@@ -190,7 +191,7 @@ impl EvidenceReader {
         }
         self.stats.kind = self.parser.kind();
         self.stats.notes = self.parser.notes();
-        (self.stats, self.parser)
+        self.stats
     }
 
     /// Stops reading: the rest of the raw file is passed through the hash.
@@ -211,7 +212,7 @@ impl EvidenceReader {
     }
 }
 
-impl Iterator for EvidenceReader {
+impl<P: LineParser + ?Sized> Iterator for EvidenceReader<'_, P> {
     type Item = Result<Event, Rejected>;
 
     fn next(&mut self) -> Option<Self::Item> {

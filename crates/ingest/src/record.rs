@@ -52,6 +52,10 @@ pub enum LineOutcome {
 
 /// A format's line-level parser. It may keep state between lines (headers, sessions).
 pub trait LineParser {
+    /// Called before the first line of each file, with the file's modification time. Parsers
+    /// reset per-file state here (headers, counters) and keep what carries over between files.
+    fn begin_file(&mut self, _mtime: Option<std::time::SystemTime>) {}
+
     /// Parses one line (without its line terminator, invalid UTF-8 already replaced). `line_no` is 1-based.
     fn parse_line(&mut self, line: &str, line_no: u64) -> LineOutcome;
 

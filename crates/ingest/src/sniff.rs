@@ -52,11 +52,17 @@ pub fn sniff_text(text: &str) -> Kind {
             }
             continue;
         }
-        if let Some(envelope) = parse_envelope(line) {
-            let audit_tag = envelope.tag.is_some_and(|t| t.starts_with("smbd_audit"));
-            if audit_tag || envelope.transport == Transport::SmbdDebug {
-                return Kind::Known(Format::Samba);
+        match parse_envelope(line) {
+            Some(envelope) => {
+                let audit_tag = envelope.tag.is_some_and(|t| t.starts_with("smbd_audit"));
+                if audit_tag || envelope.transport == Transport::SmbdDebug {
+                    return Kind::Known(Format::Samba);
+                }
             }
+            // Comments and indented continuation lines say nothing either way; any other line
+            // without a known layout means this is not a log breachscope reads.
+            None if line.starts_with(['#', ' ', '\t']) => {}
+            None => return Kind::Unknown,
         }
     }
     if saw_line { Kind::Unknown } else { Kind::Empty }
@@ -104,5 +110,11 @@ mod tests {
         );
         assert_eq!(sniff_text("1.2\tCx\t10.0.0.1\n"), Kind::Unknown);
         assert_eq!(sniff_text("\n\n"), Kind::Empty);
+        assert_eq!(
+            sniff_text(
+                "# Notes\n\nA line of prose.\n[2026/11/28 03:47:21.158569,  0, pid=1]   x\n"
+            ),
+            Kind::Unknown
+        );
     }
 }

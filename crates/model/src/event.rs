@@ -82,12 +82,23 @@ impl Transport {
         }
     }
 
-    /// The lower-case name (`tcp`, `udp`, `icmp`, `other`, `unknown`).
+    /// The lower-case IANA keyword (`tcp`, `udp`, `icmp`, `sctp`, `gre`, …; `other` for numbers
+    /// without a common name, `unknown` when not known).
     pub fn name(self) -> &'static str {
         match self {
             Transport::Tcp => "tcp",
             Transport::Udp => "udp",
             Transport::Icmp => "icmp",
+            Transport::Other(2) => "igmp",
+            Transport::Other(4) => "ipip",
+            Transport::Other(41) => "ipv6",
+            Transport::Other(47) => "gre",
+            Transport::Other(50) => "esp",
+            Transport::Other(51) => "ah",
+            Transport::Other(89) => "ospf",
+            Transport::Other(103) => "pim",
+            Transport::Other(112) => "vrrp",
+            Transport::Other(132) => "sctp",
             Transport::Other(_) => "other",
             Transport::Unknown => "unknown",
         }

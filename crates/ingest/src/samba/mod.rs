@@ -191,8 +191,8 @@ impl SambaParser {
     }
 
     /// Tells the parser the modification time of the file about to be read (for the year of
-    /// RFC 3164 lines). Call before each file.
-    pub fn start_file(&mut self, mtime: Option<std::time::SystemTime>) {
+    /// RFC 3164 lines) and resets the per-file counters; share roots learned so far are kept.
+    fn start_file(&mut self, mtime: Option<std::time::SystemTime>) {
         let civil = mtime.and_then(|m| {
             let ts = jiff::Timestamp::try_from(m).ok()?;
             let dt = self.clock.local().zone().to_datetime(ts);
@@ -634,6 +634,10 @@ fn parse_auth_json(json: &str) -> Result<Option<Authentication>, String> {
 }
 
 impl LineParser for SambaParser {
+    fn begin_file(&mut self, mtime: Option<std::time::SystemTime>) {
+        self.start_file(mtime);
+    }
+
     fn parse_line(&mut self, line: &str, _line_no: u64) -> LineOutcome {
         if line.trim().is_empty() {
             return LineOutcome::Skipped;

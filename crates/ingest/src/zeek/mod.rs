@@ -55,6 +55,10 @@ impl ZeekParser {
 }
 
 impl LineParser for ZeekParser {
+    fn begin_file(&mut self, _mtime: Option<std::time::SystemTime>) {
+        *self = ZeekParser::default();
+    }
+
     fn parse_line(&mut self, line: &str, _line_no: u64) -> LineOutcome {
         let bytes = line.as_bytes();
         match bytes.first() {

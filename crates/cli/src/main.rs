@@ -1,0 +1,40 @@
+//! `breachscope`: breach scoping from evidence.
+//!
+//! A thin command-line layer over the library crates: it parses arguments, wires readers to
+//! writers and reports progress and problems. See `breachscope --help`.
+
+mod normalize;
+mod options;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Answers, from evidence, the questions every breached organisation faces: is someone inside and
+/// since when, what did they read, whose personal data was in it, where did it go.
+#[derive(Debug, Parser)]
+#[command(name = "breachscope", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read evidence (Zeek conn/dns logs, Samba audit logs) and write it as OCSF JSON lines.
+    Normalize(normalize::NormalizeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Normalize(args) => normalize::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("breachscope: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

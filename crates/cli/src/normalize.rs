@@ -1,0 +1,318 @@
+//! `breachscope normalize`: evidence in, OCSF JSON lines out.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use breachscope_ingest::samba::{AuditPrefix, SambaConfig, SambaParser};
+use breachscope_ingest::zeek::ZeekParser;
+use breachscope_ingest::{
+    FileStats, Format, Kind, LineParser, expand_paths, open_reader, sniff_path,
+};
+use breachscope_model::InternalNetworks;
+use breachscope_report::ocsf::{OcsfContext, write_event};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::options::{parse_share_roots, parse_time_zone};
+
+/// How many rejected records are printed per file before the rest are only counted.
+const REJECTS_PRINTED_PER_FILE: u64 = 20;
+
+/// Which reader to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Detect each file's format from its content.
+    Auto,
+    /// Zeek conn/dns logs (TSV or JSON).
+    Zeek,
+    /// Samba vfs_full_audit (syslog or smbd log) and auth JSON records.
+    Samba,
+}
+
+/// Arguments of `breachscope normalize`.
+#[derive(Debug, Args)]
+pub struct NormalizeArgs {
+    /// Evidence files or directories (searched recursively; gzip is read transparently).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The evidence format; `auto` detects it from each file's content.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    format: FormatArg,
+    /// Samba `full_audit:prefix` used on the file server.
+    #[arg(long, default_value = "%u|%I|%m|%S")]
+    samba_prefix: String,
+    /// Time zone of sources that write local time (RFC 3164 syslog, smbd's log): an IANA name,
+    /// UTC, an offset such as +09:00, or `local`.
+    #[arg(long, default_value = "local")]
+    log_tz: String,
+    /// Year of the first line of RFC 3164 syslog files (default: inferred from the file's
+    /// modification time and the month sequence).
+    #[arg(long)]
+    log_year: Option<i32>,
+    /// Share root on the file server, NAME=/server/path (repeatable); overrides the root learned
+    /// from the sessions in the log.
+    #[arg(long = "share-root", value_name = "NAME=PATH")]
+    share_roots: Vec<String>,
+    /// Internal network in CIDR notation (repeatable; default: RFC 1918, ULA, loopback,
+    /// link-local). Decides connection directions.
+    #[arg(long = "internal", value_name = "CIDR")]
+    internal: Vec<String>,
+    /// Write a per-file summary (records, rejected, SHA-256) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+    /// Parse and normalise but write no events (validate evidence, measure speed).
+    #[arg(long)]
+    count_only: bool,
+}
+
+#[derive(Serialize)]
+struct FileSummary {
+    path: String,
+    kind: &'static str,
+    records: u64,
+    rejected: u64,
+    skipped: u64,
+    lines: u64,
+    invalid_utf8_lines: u64,
+    bytes: u64,
+    gzip: bool,
+    sha256: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize, Default)]
+struct Totals {
+    files: u64,
+    records: u64,
+    rejected: u64,
+    skipped: u64,
+    unrecognised_files: u64,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: Vec<FileSummary>,
+    totals: Totals,
+}
+
+fn summary_of(stats: FileStats) -> FileSummary {
+    FileSummary {
+        path: stats.path.display().to_string(),
+        kind: stats.kind,
+        records: stats.records,
+        rejected: stats.rejected,
+        skipped: stats.skipped,
+        lines: stats.lines,
+        invalid_utf8_lines: stats.invalid_utf8_lines,
+        bytes: stats.bytes,
+        gzip: stats.gzip,
+        sha256: stats.sha256,
+        notes: stats.notes,
+        error: stats.failure.map(|f| {
+            format!(
+                "reading stopped after line {} ({} records): {}",
+                f.after_line, f.after_records, f.message
+            )
+        }),
+    }
+}
+
+fn unread_summary(path: &Path, kind: &'static str, message: String) -> FileSummary {
+    FileSummary {
+        path: path.display().to_string(),
+        kind,
+        records: 0,
+        rejected: 0,
+        skipped: 0,
+        lines: 0,
+        invalid_utf8_lines: 0,
+        bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        gzip: false,
+        sha256: String::new(),
+        notes: Vec::new(),
+        error: Some(message),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn progress_bar(files: usize) -> ProgressBar {
+    let bar = ProgressBar::new(files as u64);
+    if io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files {msg}",
+        ) {
+            bar.set_style(style);
+        }
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// Runs the command.
+pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
+    let prefix: AuditPrefix = args
+        .samba_prefix
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--samba-prefix: {e}"))?;
+    let log_tz = parse_time_zone(&args.log_tz).context("--log-tz")?;
+    let share_roots = parse_share_roots(&args.share_roots)?;
+    let internal = InternalNetworks::parse(&args.internal).context("--internal")?;
+    let files = expand_paths(&args.paths)?;
+    if files.is_empty() {
+        bail!("no files found under the given paths");
+    }
+    if let Some(summary) = &args.summary_json {
+        // Fail before any work if the summary cannot be written.
+        File::create(summary).with_context(|| format!("cannot write {}", summary.display()))?;
+    }
+
+    let mut zeek = ZeekParser::new();
+    let mut samba = SambaParser::new(SambaConfig {
+        prefix,
+        log_tz,
+        year: args.log_year,
+        share_roots,
+    });
+    let ctx = OcsfContext { internal };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    let bar = progress_bar(files.len());
+    let mut summaries = Vec::with_capacity(files.len());
+    let mut totals = Totals::default();
+
+    for path in &files {
+        bar.set_message(path.display().to_string());
+        let format = match args.format {
+            FormatArg::Zeek => Ok(Format::Zeek),
+            FormatArg::Samba => Ok(Format::Samba),
+            FormatArg::Auto => match sniff_path(path) {
+                Ok(Kind::Known(format)) => Ok(format),
+                Ok(Kind::Empty) => Err(("empty", "empty file: nothing to read".to_string())),
+                Ok(Kind::Unknown) => Err((
+                    "unknown",
+                    "format not recognised (neither a Zeek conn/dns log nor a Samba audit log): not read"
+                        .to_string(),
+                )),
+                Err(e) => Err(("unreadable", e.to_string())),
+            },
+        };
+        let stats = match format {
+            Ok(Format::Zeek) => read_file(path, &mut zeek, &ctx, args.count_only, &mut out, &bar),
+            Ok(Format::Samba) => read_file(path, &mut samba, &ctx, args.count_only, &mut out, &bar),
+            Err((kind, message)) => {
+                if kind != "empty" {
+                    totals.unrecognised_files += 1;
+                    bar.suspend(|| {
+                        eprintln!("breachscope: warning: {}: {message}", path.display())
+                    });
+                }
+                summaries.push(unread_summary(path, kind, message));
+                bar.inc(1);
+                continue;
+            }
+        };
+        match stats {
+            Ok(stats) => {
+                totals.files += 1;
+                totals.records += stats.records;
+                totals.rejected += stats.rejected;
+                totals.skipped += stats.skipped;
+                summaries.push(summary_of(stats));
+            }
+            Err(e) if is_broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                totals.unrecognised_files += 1;
+                bar.suspend(|| eprintln!("breachscope: warning: {e:#}"));
+                summaries.push(unread_summary(path, "unreadable", format!("{e:#}")));
+            }
+        }
+        bar.inc(1);
+    }
+    if let Err(e) = out.flush() {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            return Ok(ExitCode::SUCCESS);
+        }
+        return Err(e).context("writing events to standard output");
+    }
+    bar.finish_and_clear();
+    eprintln!(
+        "breachscope: {} files read, {} records, {} rejected, {} other lines skipped, {} files not read",
+        totals.files, totals.records, totals.rejected, totals.skipped, totals.unrecognised_files
+    );
+    if let Some(summary_path) = &args.summary_json {
+        let summary = Summary {
+            files: summaries,
+            totals,
+        };
+        let file = File::create(summary_path)
+            .with_context(|| format!("cannot write {}", summary_path.display()))?;
+        serde_json::to_writer_pretty(BufWriter::new(file), &summary)
+            .with_context(|| format!("writing {}", summary_path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_file<P: LineParser + ?Sized, W: Write>(
+    path: &Path,
+    parser: &mut P,
+    ctx: &OcsfContext,
+    count_only: bool,
+    out: &mut W,
+    bar: &ProgressBar,
+) -> Result<FileStats> {
+    let mut reader = open_reader(path, parser)?;
+    let mut printed = 0u64;
+    for item in reader.by_ref() {
+        match item {
+            Ok(event) => {
+                if !count_only {
+                    write_event(out, &event, ctx).context("writing events to standard output")?;
+                }
+            }
+            Err(rejected) => {
+                if printed < REJECTS_PRINTED_PER_FILE {
+                    bar.suspend(|| eprintln!("breachscope: rejected: {rejected}"));
+                }
+                printed += 1;
+            }
+        }
+    }
+    let stats = reader.finish();
+    bar.suspend(|| {
+        if stats.rejected > REJECTS_PRINTED_PER_FILE {
+            eprintln!(
+                "breachscope: rejected: {}: {} more rejected records not shown",
+                stats.path.display(),
+                stats.rejected - REJECTS_PRINTED_PER_FILE
+            );
+        }
+        for note in &stats.notes {
+            eprintln!("breachscope: note: {}: {note}", stats.path.display());
+        }
+        if let Some(failure) = &stats.failure {
+            eprintln!(
+                "breachscope: warning: {}: reading stopped after line {} ({} records read): {}",
+                stats.path.display(),
+                failure.after_line,
+                failure.after_records,
+                failure.message
+            );
+        }
+    });
+    Ok(stats)
+}

@@ -1,0 +1,78 @@
+//! Parsing of option values shared by several commands.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, bail};
+use jiff::tz::TimeZone;
+
+/// Parses `--log-tz`: an IANA zone name (`Asia/Tokyo`), `UTC`, a fixed offset (`+09:00`), or
+/// `local` for the machine's zone.
+pub fn parse_time_zone(text: &str) -> Result<TimeZone> {
+    if text.eq_ignore_ascii_case("local") {
+        return Ok(TimeZone::system());
+    }
+    if text.eq_ignore_ascii_case("utc") || text == "Z" {
+        return Ok(TimeZone::UTC);
+    }
+    if let Some(sign) = text.chars().next().filter(|c| *c == '+' || *c == '-') {
+        let digits: String = text[1..].chars().filter(|c| c.is_ascii_digit()).collect();
+        if digits.len() == 4 || digits.len() == 2 {
+            let hours: i32 = digits[..2].parse().context("offset hours")?;
+            let minutes: i32 = if digits.len() == 4 {
+                digits[2..].parse().context("offset minutes")?
+            } else {
+                0
+            };
+            let mut seconds = hours * 3600 + minutes * 60;
+            if sign == '-' {
+                seconds = -seconds;
+            }
+            let offset = jiff::tz::Offset::from_seconds(seconds)
+                .with_context(|| format!("'{text}' is not a valid UTC offset"))?;
+            return Ok(TimeZone::fixed(offset));
+        }
+    }
+    TimeZone::get(text).with_context(|| {
+        format!("'{text}' is not a time zone (use an IANA name such as Asia/Tokyo, UTC, or an offset such as +09:00)")
+    })
+}
+
+/// Parses repeated `--share-root NAME=PATH` values into lower-case share name → path.
+pub fn parse_share_roots(values: &[String]) -> Result<HashMap<String, String>> {
+    let mut roots = HashMap::new();
+    for value in values {
+        let Some((name, path)) = value.split_once('=') else {
+            bail!("--share-root '{value}' must be NAME=PATH");
+        };
+        if name.is_empty() || !path.starts_with('/') {
+            bail!("--share-root '{value}' must be NAME=/absolute/server/path");
+        }
+        roots.insert(name.to_lowercase(), path.to_owned());
+    }
+    Ok(roots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones() {
+        assert!(parse_time_zone("Asia/Tokyo").is_ok());
+        assert!(parse_time_zone("UTC").is_ok());
+        assert!(parse_time_zone("+09:00").is_ok());
+        assert!(parse_time_zone("-0530").is_ok());
+        assert!(parse_time_zone("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn share_roots() {
+        let roots = parse_share_roots(&["Records=/srv/fs01/share".into()]).unwrap();
+        assert_eq!(
+            roots.get("records").map(String::as_str),
+            Some("/srv/fs01/share")
+        );
+        assert!(parse_share_roots(&["records".into()]).is_err());
+        assert!(parse_share_roots(&["records=relative".into()]).is_err());
+    }
+}

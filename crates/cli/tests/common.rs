@@ -1,0 +1,64 @@
+//! Helpers shared by the integration tests (included with `mod common;`).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `../shared/data` next to the repository, or `None` (with the reason printed) when this clone
+/// has no such folder: tests on real evidence then skip rather than fail.
+pub fn shared_data() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    match dir.canonicalize() {
+        Ok(d) if d.is_dir() => Some(d),
+        _ => {
+            eprintln!(
+                "SKIPPED: {} not found (real evidence lives beside the repository, not in it)",
+                dir.display()
+            );
+            None
+        }
+    }
+}
+
+/// Runs the breachscope binary with the given arguments.
+pub fn breachscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_breachscope"))
+        .args(args)
+        .env("TZ", "UTC")
+        .output()
+        .expect("the breachscope binary runs")
+}
+
+/// Runs `normalize` and returns (OCSF events, summary JSON, stderr). Panics if the command fails.
+pub fn normalize(args: &[&str]) -> (Vec<serde_json::Value>, serde_json::Value, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = dir.path().join("summary.json");
+    let mut all = vec![
+        "normalize",
+        "--summary-json",
+        summary.to_str().expect("utf-8 path"),
+    ];
+    all.extend_from_slice(args);
+    let out = breachscope(&all);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "normalize {args:?} failed: {stderr}");
+    let events = String::from_utf8(out.stdout)
+        .expect("OCSF output is UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each output line is JSON"))
+        .collect();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).expect("summary written"))
+            .expect("summary is JSON");
+    (events, summary, stderr)
+}
+
+/// The summary entry of the only file (or the file whose path ends with `suffix`).
+pub fn file_entry<'a>(summary: &'a serde_json::Value, suffix: &str) -> &'a serde_json::Value {
+    summary["files"]
+        .as_array()
+        .expect("files array")
+        .iter()
+        .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(suffix)))
+        .unwrap_or_else(|| panic!("no summary entry for {suffix}: {summary}"))
+}

@@ -1,0 +1,6 @@
+//! Output writers for breachscope.
+//!
+//! * [`ocsf`]: evidence events as OCSF 1.x JSON objects (Network Activity 4001, DNS Activity 4003,
+//!   File System Activity 1001, Authentication 3002).
+
+pub mod ocsf;
