@@ -242,6 +242,18 @@ impl TsvHeader {
         let sep = self.separator.as_bytes();
         let mut found = 0usize;
         let mut start = 0usize;
+        // Check the shape first, so that a line of the wrong shape is reported as such rather
+        // than by whichever of its misplaced values fails first.
+        let found_fields = if sep.len() == 1 {
+            memchr_iter(sep[0], bytes).count() + 1
+        } else {
+            line.matches(self.separator.as_str()).count() + 1
+        };
+        if found_fields != expected {
+            return Err(format!(
+                "expected {expected} fields as the #fields header says, found {found_fields}"
+            ));
+        }
         if sep.len() == 1 {
             for end in memchr_iter(sep[0], bytes).chain(std::iter::once(bytes.len())) {
                 if let Some(&column) = self.columns.get(found) {
@@ -258,11 +270,7 @@ impl TsvHeader {
                 found += 1;
             }
         }
-        if found != expected {
-            return Err(format!(
-                "expected {expected} fields as the #fields header says, found {found}"
-            ));
-        }
+        debug_assert_eq!(found, expected);
         let event = match self.path {
             LogPath::Dns => raw.into_dns(),
             _ => raw.into_flow(),
