@@ -1,4 +1,6 @@
 //! Helpers shared by the integration tests (included with `mod common;`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

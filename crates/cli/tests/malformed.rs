@@ -1,5 +1,7 @@
 //! A corpus of malformed evidence, generated here, with exact accepted/rejected counts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::io::{Read, Write};

@@ -1,5 +1,7 @@
 //! `normalize` on the real evidence in `../shared/data` (read in place, never copied).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::HashMap;

@@ -1,6 +1,8 @@
 //! Line-parser throughput without I/O: `cargo bench -p breachscope-ingest`.
 //! Whole-file figures against the floor and DuckDB come from `scripts/bench-ingest.sh`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
 use breachscope_ingest::samba::{SambaConfig, SambaParser};
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{LineOutcome, LineParser};

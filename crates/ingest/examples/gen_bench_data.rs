@@ -4,6 +4,8 @@
 //! `cargo run --release -p breachscope-ingest --example gen_bench_data -- DIR [ROWS]`
 //! (default 1,000,000 rows of each). Deterministic: the same arguments give the same bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;

@@ -1,6 +1,8 @@
 //! Mutated evidence never panics a reader, and every line is accounted for: accepted, rejected
 //! or skipped. A cheap, deterministic cousin of the `cargo fuzz` targets in `fuzz/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 
 use breachscope_ingest::samba::{SambaConfig, SambaParser};

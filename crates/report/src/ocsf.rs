@@ -89,10 +89,36 @@ struct Header<'a> {
     status_detail: Option<&'a str>,
 }
 
-fn header<'a>(
-    class_uid: u32,
-    class_name: &'static str,
+/// An OCSF event class: its uid, name and category name.
+struct Class {
+    uid: u32,
+    name: &'static str,
     category_name: &'static str,
+}
+
+const NETWORK_ACTIVITY: Class = Class {
+    uid: 4001,
+    name: "Network Activity",
+    category_name: "Network Activity",
+};
+const DNS_ACTIVITY: Class = Class {
+    uid: 4003,
+    name: "DNS Activity",
+    category_name: "Network Activity",
+};
+const FILE_SYSTEM_ACTIVITY: Class = Class {
+    uid: 1001,
+    name: "File System Activity",
+    category_name: "System Activity",
+};
+const AUTHENTICATION: Class = Class {
+    uid: 3002,
+    name: "Authentication",
+    category_name: "Identity & Access Management",
+};
+
+fn header<'a>(
+    class: &Class,
     activity_id: u32,
     activity_name: &'a str,
     time: i64,
@@ -109,13 +135,13 @@ fn header<'a>(
         ),
     };
     Header {
-        class_uid,
-        class_name,
-        category_uid: class_uid / 1000,
-        category_name,
+        class_uid: class.uid,
+        class_name: class.name,
+        category_uid: class.uid / 1000,
+        category_name: class.category_name,
         activity_id,
         activity_name,
-        type_uid: u64::from(class_uid) * 100 + u64::from(activity_id),
+        type_uid: u64::from(class.uid) * 100 + u64::from(activity_id),
         severity_id: 1,
         severity: "Informational",
         time: to_epoch_millis(time),
@@ -208,9 +234,7 @@ fn network_activity<'a>(f: &'a Flow, ctx: &OcsfContext) -> NetworkActivity<'a> {
     let (direction_id, direction_name) = direction(ctx, f.src_ip, f.dst_ip);
     NetworkActivity {
         header: header(
-            4001,
-            "Network Activity",
-            "Network Activity",
+            &NETWORK_ACTIVITY,
             6,
             "Traffic",
             f.start,
@@ -317,9 +341,7 @@ fn dns_activity<'a>(d: &'a DnsQuery, ctx: &OcsfContext) -> DnsActivity<'a> {
     let (direction_id, direction_name) = direction(ctx, d.src_ip, d.dst_ip);
     DnsActivity {
         header: header(
-            4003,
-            "DNS Activity",
-            "Network Activity",
+            &DNS_ACTIVITY,
             6,
             "Traffic",
             d.time,
@@ -473,9 +495,7 @@ fn file_system_activity(a: &FileAccess) -> FileSystemActivity<'_> {
     };
     FileSystemActivity {
         header: header(
-            1001,
-            "File System Activity",
-            "System Activity",
+            &FILE_SYSTEM_ACTIVITY,
             activity_id,
             activity_name,
             a.time,
@@ -559,9 +579,7 @@ fn authentication(a: &Authentication) -> AuthenticationActivity<'_> {
     };
     AuthenticationActivity {
         header: header(
-            3002,
-            "Authentication",
-            "Identity & Access Management",
+            &AUTHENTICATION,
             activity_id,
             activity_name,
             a.time,
@@ -615,9 +633,9 @@ pub fn write_event<W: Write>(out: &mut W, event: &Event, ctx: &OcsfContext) -> i
 /// The OCSF `class_uid` an event maps to.
 pub fn class_uid(event: &Event) -> u32 {
     match event {
-        Event::Flow(_) => 4001,
-        Event::Dns(_) => 4003,
-        Event::FileAccess(_) => 1001,
-        Event::Authentication(_) => 3002,
+        Event::Flow(_) => NETWORK_ACTIVITY.uid,
+        Event::Dns(_) => DNS_ACTIVITY.uid,
+        Event::FileAccess(_) => FILE_SYSTEM_ACTIVITY.uid,
+        Event::Authentication(_) => AUTHENTICATION.uid,
     }
 }
