@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod event;
+pub mod identifiers;
 pub mod net;
 pub mod time;
 
