@@ -3,6 +3,7 @@
 //! A thin command-line layer over the library crates: it parses arguments, wires readers to
 //! writers and reports progress and problems. See `breachscope --help`.
 
+mod demo;
 mod normalize;
 mod options;
 
@@ -21,6 +22,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Generate a simulated company with an intrusion (or reuse it) and investigate it.
+    Demo(demo::DemoArgs),
     /// Read evidence (Zeek conn/dns logs, Samba audit logs) and write it as OCSF JSON lines.
     Normalize(normalize::NormalizeArgs),
 }
@@ -28,6 +31,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => demo::run(&args),
         Command::Normalize(args) => normalize::run(&args),
     };
     match result {

@@ -133,7 +133,9 @@ pub fn iban_valid(text: &str) -> bool {
         return false;
     }
     let (head, tail) = compact.split_at(4);
-    if !head[..2].chars().all(|c| c.is_ascii_uppercase()) || !head[2..].chars().all(|c| c.is_ascii_digit()) {
+    if !head[..2].chars().all(|c| c.is_ascii_uppercase())
+        || !head[2..].chars().all(|c| c.is_ascii_digit())
+    {
         return false;
     }
     let mut remainder: u32 = 0;
@@ -224,12 +226,30 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert_eq!(phone_to_e164("03-1234-5678").as_deref(), Some("+81312345678"));
-        assert_eq!(phone_to_e164("090-1234-5678").as_deref(), Some("+819012345678"));
-        assert_eq!(phone_to_e164("０９０－１２３４－５６７８").as_deref(), Some("+819012345678"));
-        assert_eq!(phone_to_e164("+81 90-1234-5678").as_deref(), Some("+819012345678"));
-        assert_eq!(phone_to_e164("0120-123-456").as_deref(), Some("+81120123456"));
-        assert_eq!(phone_to_e164("+44 20 7946 0123").as_deref(), Some("+442079460123"));
+        assert_eq!(
+            phone_to_e164("03-1234-5678").as_deref(),
+            Some("+81312345678")
+        );
+        assert_eq!(
+            phone_to_e164("090-1234-5678").as_deref(),
+            Some("+819012345678")
+        );
+        assert_eq!(
+            phone_to_e164("０９０－１２３４－５６７８").as_deref(),
+            Some("+819012345678")
+        );
+        assert_eq!(
+            phone_to_e164("+81 90-1234-5678").as_deref(),
+            Some("+819012345678")
+        );
+        assert_eq!(
+            phone_to_e164("0120-123-456").as_deref(),
+            Some("+81120123456")
+        );
+        assert_eq!(
+            phone_to_e164("+44 20 7946 0123").as_deref(),
+            Some("+442079460123")
+        );
         assert_eq!(phone_to_e164("090-1234-567"), None);
         assert_eq!(phone_to_e164("+81 090 1234 5678"), None);
         assert_eq!(phone_to_e164("12-3456-7890"), None);
