@@ -152,18 +152,17 @@ fn read_all<P: LineParser>(
 ) -> Result<()> {
     for path in paths {
         let mut reader = open_reader(path, parser)?;
-        for item in reader.by_ref() {
-            if let Ok(event) = item {
-                match &event {
-                    Event::Flow(_) => read.flows += 1,
-                    Event::Dns(_) => read.dns += 1,
-                    Event::FileAccess(_) => read.file_events += 1,
-                    Event::Authentication(_) => read.auth += 1,
-                }
-                let t = event.time();
-                read.first = Some(read.first.map_or(t, |f| f.min(t)));
-                read.last = Some(read.last.map_or(t, |l| l.max(t)));
+        // Rejected records are counted in the reader's stats.
+        for event in reader.by_ref().flatten() {
+            match &event {
+                Event::Flow(_) => read.flows += 1,
+                Event::Dns(_) => read.dns += 1,
+                Event::FileAccess(_) => read.file_events += 1,
+                Event::Authentication(_) => read.auth += 1,
             }
+            let t = event.time();
+            read.first = Some(read.first.map_or(t, |f| f.min(t)));
+            read.last = Some(read.last.map_or(t, |l| l.max(t)));
         }
         read.files.push(reader.finish());
         bar.inc(1);

@@ -31,6 +31,21 @@ pub struct DayOutput {
     pub audit: Vec<AuditLine>,
 }
 
+/// Who talks to whom.
+struct Link {
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    dport: u16,
+    service: Option<&'static str>,
+}
+
+/// How much and how long.
+struct Volume {
+    orig: u64,
+    resp: u64,
+    duration: Micros,
+}
+
 /// The intrusion's fixed plan.
 #[derive(Debug, Clone)]
 pub struct IntrusionPlan {
@@ -235,30 +250,19 @@ impl<'a> Simulation<'a> {
         })
     }
 
-    fn conn(
-        &self,
-        rng: &mut Rng,
-        ts: Micros,
-        src: Ipv4Addr,
-        dst: &Ipv4Addr,
-        dport: u16,
-        service: Option<&'static str>,
-        orig: u64,
-        resp: u64,
-        duration: Micros,
-    ) -> ConnRow {
+    fn conn(&self, rng: &mut Rng, ts: Micros, link: Link, volume: Volume) -> ConnRow {
         ConnRow {
             ts,
-            duration: duration.max(1),
+            duration: volume.duration.max(1),
             uid: uid(rng),
-            src,
+            src: link.src,
             sport: rng.range(49152, 65535) as u16,
-            dst: *dst,
-            dport,
+            dst: link.dst,
+            dport: link.dport,
             proto: Proto::Tcp,
-            service,
-            orig_bytes: orig,
-            resp_bytes: resp,
+            service: link.service,
+            orig_bytes: volume.orig,
+            resp_bytes: volume.resp,
             conn_state: "SF",
             history: "ShADadFf",
         }
@@ -317,7 +321,21 @@ impl<'a> Simulation<'a> {
         let orig = rng.lognormal(700.0, 1.0).min(5e6) as u64 + 100;
         let resp = rng.lognormal(15_000.0, 1.8).min(5e8) as u64 + 200;
         let duration = (rng.lognormal(1.5, 1.2).min(3600.0) * 1e6) as Micros;
-        let mut row = self.conn(rng, ts, src, &site.ip, dport, service, orig, resp, duration);
+        let mut row = self.conn(
+            rng,
+            ts,
+            Link {
+                src,
+                dst: site.ip,
+                dport,
+                service,
+            },
+            Volume {
+                orig,
+                resp,
+                duration,
+            },
+        );
         let roll = rng.below(100);
         if roll < 4 {
             row.conn_state = "S0";
@@ -430,13 +448,17 @@ impl<'a> Simulation<'a> {
         let mut row = self.conn(
             rng,
             start - 50_000,
-            ip,
-            &self.company.file_server.ip,
-            445,
-            Some("gssapi,smb"),
-            900 + 350 * n + written,
-            1_500 + 600 * n + read_bytes,
-            t - start + 100_000,
+            Link {
+                src: ip,
+                dst: self.company.file_server.ip,
+                dport: 445,
+                service: Some("gssapi,smb"),
+            },
+            Volume {
+                orig: 900 + 350 * n + written,
+                resp: 1_500 + 600 * n + read_bytes,
+                duration: t - start + 100_000,
+            },
         );
         row.history = "ShADadFf";
         out.conns.push(row);
@@ -524,16 +546,17 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// Uploads `total` bytes from `src` to `site` in `parts` connections after a DNS lookup.
     fn upload(
         &self,
         rng: &mut Rng,
         out: &mut DayOutput,
         start: Micros,
-        src: Ipv4Addr,
-        site: &Site,
+        src: (Ipv4Addr, &Site),
         total: u64,
         parts: u64,
     ) -> Micros {
+        let (src, site) = src;
         self.dns(rng, out, start - 40_000, src, site);
         let mut t = start;
         let parts = parts.max(1);
@@ -549,13 +572,17 @@ impl<'a> Simulation<'a> {
             out.conns.push(self.conn(
                 rng,
                 t,
-                src,
-                &site.ip,
-                443,
-                Some("ssl"),
-                bytes,
-                resp,
-                duration,
+                Link {
+                    src,
+                    dst: site.ip,
+                    dport: 443,
+                    service: Some("ssl"),
+                },
+                Volume {
+                    orig: bytes,
+                    resp,
+                    duration,
+                },
             ));
             t += duration + rng.range(2_000_000, 40_000_000) as Micros;
         }
@@ -618,7 +645,7 @@ impl<'a> Simulation<'a> {
                 let archive = (total as f64 * rng.uniform(1.0, 1.08)) as u64 + 4_096;
                 let start = t + rng.range(60_000_000, 600_000_000) as Micros;
                 let parts = if spike { 2 } else { rng.range(1, 3) };
-                let end = self.upload(rng, out, start, victim_ip, &exfil, archive, parts);
+                let end = self.upload(rng, out, start, (victim_ip, &exfil), archive, parts);
                 if spike {
                     if let Some(p) = self.intrusion.as_mut() {
                         p.last_beacon = end + 3_600_000_000;
@@ -660,13 +687,17 @@ impl<'a> Simulation<'a> {
             out.conns.push(self.conn(
                 rng,
                 t,
-                victim_ip,
-                &c2.ip,
-                443,
-                Some("ssl"),
-                orig,
-                resp,
-                duration,
+                Link {
+                    src: victim_ip,
+                    dst: c2.ip,
+                    dport: 443,
+                    service: Some("ssl"),
+                },
+                Volume {
+                    orig,
+                    resp,
+                    duration,
+                },
             ));
             t += (interval * (1.0 + jitter * rng.uniform(-1.0, 1.0)) * 1e6) as Micros;
         }
@@ -685,13 +716,17 @@ impl<'a> Simulation<'a> {
             out.conns.push(self.conn(
                 rng,
                 start,
-                self.company.backup_server.ip,
-                &dst,
-                443,
-                Some("ssl"),
-                bytes,
-                bytes / 500,
-                duration,
+                Link {
+                    src: self.company.backup_server.ip,
+                    dst,
+                    dport: 443,
+                    service: Some("ssl"),
+                },
+                Volume {
+                    orig: bytes,
+                    resp: bytes / 500,
+                    duration,
+                },
             ));
         }
         if let Some((d, admin, share)) = self.traps.migration {
@@ -706,7 +741,7 @@ impl<'a> Simulation<'a> {
                 let ip = self.company.workstations[who].ip;
                 let start = local_micros(&self.zone, date, rng.uniform(13.5, 15.0) * 3600.0);
                 let bytes = rng.range(2_000_000_000, 4_000_000_000);
-                self.upload(rng, out, start, ip, &self.company.file_sharing, bytes, 1);
+                self.upload(rng, out, start, (ip, &self.company.file_sharing), bytes, 1);
             }
         }
     }
