@@ -4,6 +4,7 @@
 //! writers and reports progress and problems. See `breachscope --help`.
 
 mod demo;
+mod investigate;
 mod normalize;
 mod options;
 
@@ -24,6 +25,8 @@ struct Cli {
 enum Command {
     /// Generate a simulated company with an intrusion (or reuse it) and investigate it.
     Demo(demo::DemoArgs),
+    /// Read the evidence, detect, correlate into incidents and write report.json.
+    Investigate(investigate::InvestigateArgs),
     /// Read evidence (Zeek conn/dns logs, Samba audit logs) and write it as OCSF JSON lines.
     Normalize(normalize::NormalizeArgs),
 }
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo::run(&args),
+        Command::Investigate(args) => investigate::run(&args),
         Command::Normalize(args) => normalize::run(&args),
     };
     match result {

@@ -21,6 +21,7 @@ pub mod sniff;
 pub mod timefmt;
 pub mod zeek;
 
+pub mod merge;
 mod reader;
 
 pub use input::{InputError, expand_paths};

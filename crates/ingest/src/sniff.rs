@@ -80,6 +80,32 @@ pub fn sniff_path(path: &Path) -> io::Result<Kind> {
     Ok(sniff_text(&String::from_utf8_lossy(&head[..cut])))
 }
 
+/// Which Zeek log a file holds (`conn`, `dns`, or another log's `#path`), from its first
+/// header block or JSON record; `None` when that cannot be told.
+pub fn zeek_log_path(path: &Path) -> io::Result<Option<String>> {
+    let head = read_head(path, SNIFF_BYTES)?;
+    let text = String::from_utf8_lossy(&head);
+    for line in text.lines().take(50) {
+        if let Some(rest) = line.strip_prefix("#path") {
+            return Ok(Some(rest.trim().to_owned()));
+        }
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('{') {
+            if let Some(i) = trimmed.find("\"_path\"") {
+                let value = trimmed[i + 7..].trim_start_matches([' ', ':', '"']);
+                return Ok(value.split('"').next().map(str::to_owned));
+            }
+            if trimmed.contains("\"query\"") || trimmed.contains("\"qtype_name\"") {
+                return Ok(Some("dns".into()));
+            }
+            if trimmed.contains("\"id.orig_h\"") {
+                return Ok(Some("conn".into()));
+            }
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

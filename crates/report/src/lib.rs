@@ -1,6 +1,8 @@
 //! Output writers for breachscope.
 //!
 //! * [`ocsf`]: evidence events as OCSF 1.x JSON objects (Network Activity 4001, DNS Activity 4003,
-//!   File System Activity 1001, Authentication 3002).
+//!   File System Activity 1001, Authentication 3002);
+//! * [`report_v1`]: the `report.json` contract types.
 
 pub mod ocsf;
+pub mod report_v1;

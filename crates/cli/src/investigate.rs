@@ -1,0 +1,337 @@
+//! `breachscope investigate`: read the evidence, detect in event time, correlate, and write
+//! `report.json` (alerts and incidents; files and personal data come with scoping).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use breachscope_detect::{Alert, DetectConfig, Detection, Engine, Incident, correlate};
+use breachscope_ingest::merge::{FileSequence, TimeOrderedMerge};
+use breachscope_ingest::samba::{AuditPrefix, SambaConfig, SambaParser};
+use breachscope_ingest::sniff::zeek_log_path;
+use breachscope_ingest::zeek::ZeekParser;
+use breachscope_ingest::{FileStats, expand_paths};
+use breachscope_model::Micros;
+use breachscope_model::time::format_rfc3339;
+use breachscope_report::report_v1 as r;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::options::{parse_share_roots, parse_time_zone};
+
+/// Reorder window of the merge: records up to an hour out of order are repaired.
+const REORDER_WINDOW: Micros = 3_600_000_000;
+
+/// Arguments of `breachscope investigate`.
+#[derive(Debug, Args)]
+pub struct InvestigateArgs {
+    /// Zeek conn/dns logs: files or directories (zeekctl archives), repeatable.
+    #[arg(long = "zeek", value_name = "PATH")]
+    pub zeek: Vec<PathBuf>,
+    /// Samba vfs_full_audit logs (syslog or smbd log), repeatable.
+    #[arg(long = "samba-audit", value_name = "PATH")]
+    pub samba: Vec<PathBuf>,
+    /// Internal network in CIDR notation (repeatable; overrides the config file's list).
+    #[arg(long = "internal", value_name = "CIDR")]
+    pub internal: Vec<String>,
+    /// Detection settings (TOML); see docs/configuration.md.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Zone of local-time logs and of office hours (unless the config sets `time_zone`).
+    #[arg(long, default_value = "local")]
+    pub log_tz: String,
+    /// Samba `full_audit:prefix`.
+    #[arg(long, default_value = "%u|%I|%m|%S")]
+    pub samba_prefix: String,
+    /// Share root on the file server, NAME=/server/path (repeatable).
+    #[arg(long = "share-root", value_name = "NAME=PATH")]
+    pub share_roots: Vec<String>,
+    /// When the breach was detected (RFC 3339; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub detected_at: Option<String>,
+    /// Output directory (created): report.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// What an investigation produced.
+pub struct Outcome {
+    /// The report as written.
+    pub report: r::Report,
+    /// The incidents.
+    pub incidents: Vec<Incident>,
+    /// Detection internals (alerts, look-back store).
+    pub detection: Detection,
+}
+
+fn progress() -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+        if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
+            bar.set_style(style);
+        }
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// Loads the detection settings, applying the command line's overrides.
+pub fn load_config(args: &InvestigateArgs) -> Result<(DetectConfig, jiff::tz::TimeZone)> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            DetectConfig::from_toml(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => DetectConfig::default(),
+    };
+    if !args.internal.is_empty() {
+        config.internal_networks = args.internal.clone();
+    }
+    let zone_name = if config.time_zone.is_empty() {
+        args.log_tz.clone()
+    } else {
+        config.time_zone.clone()
+    };
+    let zone = parse_time_zone(&zone_name).context("time zone")?;
+    Ok((config, zone))
+}
+
+fn input_kind(stats: &FileStats) -> String {
+    stats.kind.to_owned()
+}
+
+/// Runs the whole investigation (without writing anything).
+pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
+    if args.zeek.is_empty() && args.samba.is_empty() {
+        bail!("no evidence given: use --zeek PATH and/or --samba-audit PATH");
+    }
+    let (config, zone) = load_config(args)?;
+    let prefix: AuditPrefix = args
+        .samba_prefix
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--samba-prefix: {e}"))?;
+    let log_tz = parse_time_zone(&args.log_tz).context("--log-tz")?;
+    let share_roots = parse_share_roots(&args.share_roots)?;
+    let detected_at = match &args.detected_at {
+        Some(t) => t
+            .parse::<jiff::Timestamp>()
+            .with_context(|| format!("--detected-at '{t}' is not an RFC 3339 time"))?
+            .as_microsecond(),
+        None => jiff::Timestamp::now().as_microsecond(),
+    };
+    let zeek_files = expand_paths(&args.zeek)?;
+    let samba_files = expand_paths(&args.samba)?;
+    let mut engine = Engine::new(config, zone).context("configuration")?;
+
+    // One stream per Zeek log kind (each is in time order on its own), one for Samba.
+    let mut by_kind: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for path in zeek_files {
+        let kind = zeek_log_path(&path)
+            .with_context(|| path.display().to_string())?
+            .unwrap_or_else(|| "unknown".into());
+        by_kind.entry(kind).or_default().push(path);
+    }
+    let mut sources: Vec<FileSequence> = Vec::new();
+    for (kind, paths) in by_kind {
+        if kind == "conn" || kind == "dns" {
+            sources.push(FileSequence::new(paths, Box::new(ZeekParser::new())));
+        } else {
+            eprintln!(
+                "breachscope: note: {} Zeek files of log '{kind}' are not used by detection",
+                paths.len()
+            );
+        }
+    }
+    if !samba_files.is_empty() {
+        sources.push(FileSequence::new(
+            samba_files,
+            Box::new(SambaParser::new(SambaConfig {
+                prefix,
+                log_tz,
+                year: None,
+                share_roots,
+            })),
+        ));
+    }
+    let bar = progress();
+    let mut merge = TimeOrderedMerge::new(sources, REORDER_WINDOW);
+    let mut n = 0u64;
+    for event in merge.by_ref() {
+        engine.observe(&event);
+        n += 1;
+        if n % 200_000 == 0 {
+            bar.set_message(format!(
+                "{n} events analysed, evidence up to {}",
+                format_rfc3339(event.observed_at())
+            ));
+        }
+    }
+    bar.finish_and_clear();
+    let late = merge.late;
+    let sources = merge.into_sources();
+    let mut inputs = Vec::new();
+    for s in &sources {
+        for r in s.rejected_samples.iter() {
+            eprintln!("breachscope: rejected: {r}");
+        }
+        for e in &s.errors {
+            eprintln!("breachscope: warning: {e}");
+        }
+        for st in &s.stats {
+            if let Some(f) = &st.failure {
+                eprintln!(
+                    "breachscope: warning: {}: reading stopped after line {}: {}",
+                    st.path.display(),
+                    f.after_line,
+                    f.message
+                );
+            }
+            inputs.push(r::Input {
+                path: st.path.display().to_string(),
+                kind: input_kind(st),
+                sha256: Some(st.sha256.clone()),
+                records: st.records,
+                rejected: st.rejected,
+            });
+        }
+    }
+    let mut detection = engine.finish();
+    detection.late_events += late;
+    let incidents = correlate(&detection.alerts, &detection.history);
+    let (start, end) = detection.history.span.unwrap_or((detected_at, detected_at));
+    let report = r::Report {
+        schema_version: 1,
+        tool: r::Tool::default(),
+        generated_at: format_rfc3339(jiff::Timestamp::now().as_microsecond()),
+        inputs,
+        time_range: r::TimeRange {
+            start: format_rfc3339(start),
+            end: format_rfc3339(end),
+        },
+        incidents: incidents.iter().map(incident_v1).collect(),
+        alerts: detection.alerts.iter().map(alert_v1).collect(),
+        notification: r::Notification {
+            personal_data_involved: false,
+            data_subjects_estimate: 0,
+            appi_reportable: false,
+            appi_reasons: Vec::new(),
+            gdpr_article_33: false,
+            deadlines: Vec::new(),
+            detected_at: format_rfc3339(detected_at),
+        },
+    };
+    Ok(Outcome {
+        report,
+        incidents,
+        detection,
+    })
+}
+
+fn alert_v1(a: &Alert) -> r::Alert {
+    r::Alert {
+        id: a.id.clone(),
+        detector: a.detector.to_owned(),
+        time: format_rfc3339(a.time),
+        severity: a.severity.as_str().to_owned(),
+        score: (a.score * 1000.0).round() / 1000.0,
+        entities: r::Entities {
+            hosts: a.hosts.iter().map(ToString::to_string).collect(),
+            accounts: a.accounts.clone(),
+            external: a.external.iter().map(ToString::to_string).collect(),
+            shares: a.shares.clone(),
+        },
+        summary: a.summary.clone(),
+    }
+}
+
+fn incident_v1(i: &Incident) -> r::Incident {
+    r::Incident {
+        id: i.id.clone(),
+        severity: i.severity.as_str().to_owned(),
+        score: (i.score * 1000.0).round() / 1000.0,
+        title: i.title.clone(),
+        first_evidence: format_rfc3339(i.first_evidence),
+        first_alert: format_rfc3339(i.first_alert),
+        last_activity: format_rfc3339(i.last_activity),
+        hosts: i
+            .hosts
+            .iter()
+            .map(|(ip, names)| r::Host {
+                ip: ip.to_string(),
+                names: names.clone(),
+            })
+            .collect(),
+        accounts: i.accounts.clone(),
+        external_endpoints: i
+            .external
+            .iter()
+            .map(|e| r::ExternalEndpoint {
+                ip: e.ip.to_string(),
+                bytes_out: e.bytes_out,
+                bytes_in: e.bytes_in,
+                connections: e.connections,
+                first_seen: format_rfc3339(e.first_seen),
+                last_seen: format_rfc3339(e.last_seen),
+                roles: e.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            })
+            .collect(),
+        bytes_exfiltrated: i.bytes_exfiltrated,
+        files: Vec::new(),
+        personal_data: BTreeMap::new(),
+        data_subjects_estimate: 0,
+        alert_ids: i.alert_ids.clone(),
+    }
+}
+
+/// Writes the report into `out`.
+pub fn write_report(out: &Path, report: &r::Report) -> Result<PathBuf> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let path = out.join("report.json");
+    let json = serde_json::to_string_pretty(report).context("serialising report.json")?;
+    std::fs::write(&path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// Prints the top incidents.
+pub fn print_incidents(incidents: &[Incident], limit: usize) {
+    if incidents.is_empty() {
+        println!("  no incidents");
+    }
+    for i in incidents.iter().take(limit) {
+        println!(
+            "  {} [{}] score {:.2}: {}\n      first evidence {}, first alert {} ({} later), last activity {}",
+            i.id,
+            i.severity.as_str(),
+            i.score,
+            i.title,
+            format_rfc3339(i.first_evidence),
+            format_rfc3339(i.first_alert),
+            breachscope_detect::engine::format_duration(i.first_alert - i.first_evidence),
+            format_rfc3339(i.last_activity)
+        );
+    }
+}
+
+/// Runs the command.
+pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
+    let outcome = investigate(args)?;
+    let path = write_report(&args.out, &outcome.report)?;
+    let rejected: u64 = outcome.report.inputs.iter().map(|i| i.rejected).sum();
+    println!(
+        "breachscope: {} events from {} files ({} rejected, {} late), {} alerts, {} incidents",
+        outcome.detection.events,
+        outcome.report.inputs.len(),
+        rejected,
+        outcome.detection.late_events,
+        outcome.report.alerts.len(),
+        outcome.incidents.len()
+    );
+    print_incidents(&outcome.incidents, 5);
+    println!("  report: {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
