@@ -6,16 +6,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use breachscope_ingest::samba::{SambaConfig, SambaParser};
-use breachscope_ingest::zeek::ZeekParser;
-use breachscope_ingest::{FileStats, LineParser, expand_paths, open_reader};
-use breachscope_model::Event;
+use breachscope_detect::engine::format_duration;
 use breachscope_model::time::format_rfc3339;
 use breachscope_simulate::{Progress, Scenario, Truth, generate};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::options::parse_time_zone;
+use crate::investigate::{InvestigateArgs, investigate, write_report};
 
 /// Scenario presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,44 +129,6 @@ pub fn ensure_generated(
     Ok((truth, true))
 }
 
-/// Counts read from the evidence.
-#[derive(Default)]
-struct Read {
-    files: Vec<FileStats>,
-    flows: u64,
-    dns: u64,
-    file_events: u64,
-    auth: u64,
-    first: Option<i64>,
-    last: Option<i64>,
-}
-
-fn read_all<P: LineParser>(
-    paths: &[PathBuf],
-    parser: &mut P,
-    read: &mut Read,
-    bar: &ProgressBar,
-) -> Result<()> {
-    for path in paths {
-        let mut reader = open_reader(path, parser)?;
-        // Rejected records are counted in the reader's stats.
-        for event in reader.by_ref().flatten() {
-            match &event {
-                Event::Flow(_) => read.flows += 1,
-                Event::Dns(_) => read.dns += 1,
-                Event::FileAccess(_) => read.file_events += 1,
-                Event::Authentication(_) => read.auth += 1,
-            }
-            let t = event.time();
-            read.first = Some(read.first.map_or(t, |f| f.min(t)));
-            read.last = Some(read.last.map_or(t, |l| l.max(t)));
-        }
-        read.files.push(reader.finish());
-        bar.inc(1);
-    }
-    Ok(())
-}
-
 /// Runs the command.
 pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let scenario = scenario(args)?;
@@ -177,25 +136,24 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let (truth, generated) = ensure_generated(&args.dir, &scenario, args.regenerate)?;
     let generation = started.elapsed();
 
-    // Investigation: the stages that exist so far read every piece of evidence.
+    // Investigation over the generated evidence.
     let started = Instant::now();
-    let zeek = expand_paths(&[args.dir.join(&truth.layout.zeek)])?;
-    let samba = expand_paths(&[args.dir.join(&truth.layout.samba)])?;
-    let progress = bar(
-        (zeek.len() + samba.len()) as u64,
-        "{spinner} reading evidence [{elapsed_precise}] {bar:30} {pos}/{len} files",
-    );
-    let mut read = Read::default();
-    read_all(&zeek, &mut ZeekParser::new(), &mut read, &progress)?;
-    let mut samba_parser = SambaParser::new(SambaConfig {
-        log_tz: parse_time_zone(&truth.time_zone)?,
-        ..SambaConfig::default()
-    });
-    read_all(&samba, &mut samba_parser, &mut read, &progress)?;
-    progress.finish_and_clear();
-    let reading = started.elapsed();
-    let rejected: u64 = read.files.iter().map(|f| f.rejected).sum();
-    let records: u64 = read.files.iter().map(|f| f.records).sum();
+    let out_dir = args.dir.join("out");
+    let investigate_args = InvestigateArgs {
+        zeek: vec![args.dir.join(&truth.layout.zeek)],
+        samba: vec![args.dir.join(&truth.layout.samba)],
+        internal: truth.internal_networks.clone(),
+        config: None,
+        log_tz: truth.time_zone.clone(),
+        samba_prefix: "%u|%I|%m|%S".into(),
+        share_roots: Vec::new(),
+        detected_at: None,
+        out: out_dir.clone(),
+    };
+    let outcome = investigate(&investigate_args)?;
+    let report_path = write_report(&out_dir, &outcome.report)?;
+    let took = started.elapsed();
+    let rejected: u64 = outcome.report.inputs.iter().map(|i| i.rejected).sum();
 
     println!(
         "breachscope demo — scenario '{}' (seed {}) in {}",
@@ -204,13 +162,11 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         args.dir.display()
     );
     println!(
-        "  evidence {}: {} conn + {} dns records in {} Zeek files, {} Samba audit records in {} daily files, {} files ({:.1} MB) on {} shares{}",
+        "  evidence {}: {} conn + {} dns records, {} Samba audit records, {} files ({:.1} MB) on {} shares{}",
         if generated { "generated" } else { "reused" },
         truth.counts.conn_rows,
         truth.counts.dns_rows,
-        zeek.len(),
         truth.counts.audit_lines,
-        samba.len(),
         truth.counts.share_files,
         truth.counts.share_bytes as f64 / 1e6,
         truth.layout.share_roots.len(),
@@ -221,30 +177,56 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         }
     );
     println!(
-        "  read back: {records} records ({} flows, {} dns, {} file operations), {rejected} rejected, {} to {} ({:.1} s)",
-        read.flows,
-        read.dns,
-        read.file_events,
-        read.first.map(format_rfc3339).unwrap_or_default(),
-        read.last.map(format_rfc3339).unwrap_or_default(),
-        reading.as_secs_f64()
+        "  investigated: {} events from {} files, {rejected} rejected, {} alerts, {} incidents ({:.1} s)",
+        outcome.detection.events,
+        outcome.report.inputs.len(),
+        outcome.report.alerts.len(),
+        outcome.incidents.len(),
+        took.as_secs_f64()
     );
-    println!("  detection, scoping, classification and report.html arrive with the next stages;");
+    match outcome.incidents.first() {
+        Some(top) => {
+            println!(
+                "  top incident {} [{}]: {}",
+                top.id,
+                top.severity.as_str(),
+                top.title
+            );
+            println!(
+                "    first evidence {} — first alert {} ({} later) — last activity {} (dwell {})",
+                format_rfc3339(top.first_evidence),
+                format_rfc3339(top.first_alert),
+                format_duration(top.first_alert - top.first_evidence),
+                format_rfc3339(top.last_activity),
+                format_duration(top.last_activity - top.first_evidence)
+            );
+            println!(
+                "    bytes out to exfiltration endpoints: {}",
+                breachscope_detect::human_bytes(top.bytes_exfiltrated as f64)
+            );
+        }
+        None => println!("  no incidents"),
+    }
     println!(
-        "  the answer key is {}",
-        args.dir.join("truth.json").display()
+        "  files read and personal data involved arrive with scoping and classification; report: {}",
+        report_path.display()
     );
-    if let Some(i) = &truth.intrusion {
-        println!(
-            "  (truth: {} / {} beaconing to {} since {}, {} files read, {:.1} MB sent to {})",
+    match &truth.intrusion {
+        Some(i) => println!(
+            "  answer key ({}): {} / {} beaconing to {} from {}, {} files read, {} sent to {}",
+            args.dir.join("truth.json").display(),
             i.host.name,
             i.account,
             i.c2,
             i.first_event,
             i.files.len(),
-            i.bytes_exfiltrated as f64 / 1e6,
+            breachscope_detect::human_bytes(i.bytes_exfiltrated as f64),
             i.exfiltration
-        );
+        ),
+        None => println!(
+            "  answer key ({}): no intrusion in this scenario",
+            args.dir.join("truth.json").display()
+        ),
     }
     if rejected > 0 {
         eprintln!(

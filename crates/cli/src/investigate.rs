@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use breachscope_detect::{Alert, DetectConfig, Detection, Engine, Incident, correlate};
-use breachscope_ingest::merge::{FileSequence, TimeOrderedMerge};
+use breachscope_ingest::merge::{FileSequence, ThreadedSource, TimeOrderedMerge};
 use breachscope_ingest::samba::{AuditPrefix, SambaConfig, SambaParser};
 use breachscope_ingest::sniff::zeek_log_path;
 use breachscope_ingest::zeek::ZeekParser;
@@ -158,6 +158,12 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         ));
     }
     let bar = progress();
+    // Each source is decompressed and parsed on its own thread; detection runs on this one.
+    let sources = sources
+        .into_iter()
+        .map(|s| ThreadedSource::spawn(s, 4096))
+        .collect::<std::io::Result<Vec<_>>>()
+        .context("starting reader threads")?;
     let mut merge = TimeOrderedMerge::new(sources, REORDER_WINDOW);
     let mut n = 0u64;
     for event in merge.by_ref() {
@@ -172,7 +178,11 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     }
     bar.finish_and_clear();
     let late = merge.late;
-    let sources = merge.into_sources();
+    let sources: Vec<FileSequence> = merge
+        .into_sources()
+        .into_iter()
+        .map(|s| s.finish().context("an evidence reader thread failed"))
+        .collect::<Result<_>>()?;
     let mut inputs = Vec::new();
     for s in &sources {
         for r in s.rejected_samples.iter() {

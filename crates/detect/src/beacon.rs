@@ -17,7 +17,8 @@
 //! `min_connections` in the window. Jitter of ±20 % keeps TS near 0.9; a Poisson process of the
 //! same rate has TS near 0.5 and HIST near 0.7.
 
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use breachscope_model::Micros;
@@ -107,7 +108,7 @@ pub fn beacon_score(conns: &[(Micros, u64)], end: Micros, window: Micros) -> Opt
     let bimodal = if non_empty.len() >= 11 && dense {
         let max = *non_empty.iter().max().unwrap_or(&1);
         let bin_size = ((f64::from(max) * 0.05).ceil() as u32).max(1);
-        let mut buckets: HashMap<u32, u32> = HashMap::new();
+        let mut buckets: FxHashMap<u32, u32> = FxHashMap::default();
         for h in &non_empty {
             *buckets.entry(h / bin_size * bin_size).or_default() += 1;
         }
@@ -154,7 +155,7 @@ struct PairWindow {
 /// Per-pair windows.
 #[derive(Debug, Default)]
 pub struct BeaconDetector {
-    pairs: HashMap<(IpAddr, IpAddr), PairWindow>,
+    pairs: FxHashMap<(IpAddr, IpAddr), PairWindow>,
 }
 
 impl BeaconDetector {

@@ -6,7 +6,8 @@
 //! linked to a host when its file-server sessions come from that host's address; hosts are linked
 //! to external addresses through the alerts that name both.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use breachscope_model::Micros;
@@ -180,7 +181,7 @@ pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
             .collect()
     };
     // Alerts of medium severity or above form incidents through shared entities.
-    let mut index: HashMap<Entity, usize> = HashMap::new();
+    let mut index: FxHashMap<Entity, usize> = FxHashMap::default();
     let mut uf = UnionFind((0..alerts.len()).collect());
     let strong: Vec<usize> = (0..alerts.len())
         .filter(|&i| alerts[i].severity >= Severity::Medium)
@@ -198,14 +199,14 @@ pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
     // A low alert joins an incident it shares an entity with only within a day of the
     // incident's other alerts (an odd evening weeks earlier is not part of an intrusion);
     // otherwise low alerts group among themselves.
-    let mut span: HashMap<usize, (Micros, Micros)> = HashMap::new();
+    let mut span: FxHashMap<usize, (Micros, Micros)> = FxHashMap::default();
     for &i in &strong {
         let root = uf.find(i);
         let e = span.entry(root).or_insert((alerts[i].time, alerts[i].time));
         e.0 = e.0.min(alerts[i].time);
         e.1 = e.1.max(alerts[i].time);
     }
-    let mut low_index: HashMap<Entity, usize> = HashMap::new();
+    let mut low_index: FxHashMap<Entity, usize> = FxHashMap::default();
     for i in (0..alerts.len()).filter(|&i| alerts[i].severity < Severity::Medium) {
         let a = &alerts[i];
         let mut joined = false;

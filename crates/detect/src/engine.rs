@@ -1,5 +1,6 @@
 //! The streaming engine: features, detectors and alert scoring, in event time.
 
+use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 
 use breachscope_model::{Cidr, Event, FileAction, InternalNetworks, Micros};
@@ -55,7 +56,7 @@ pub struct Engine {
     mass_read: MassFileReadDetector,
     unusual_share: UnusualShareDetector,
     off_hours: OffHoursDetector,
-    account_first_seen: std::collections::HashMap<String, Micros>,
+    account_first_seen: FxHashMap<String, Micros>,
     alerts: Vec<Alert>,
     late_events: u64,
     events: u64,
@@ -104,7 +105,7 @@ impl Engine {
             mass_read: MassFileReadDetector::default(),
             unusual_share: UnusualShareDetector::default(),
             off_hours: OffHoursDetector::default(),
-            account_first_seen: std::collections::HashMap::new(),
+            account_first_seen: FxHashMap::default(),
             alerts: Vec::new(),
             late_events: 0,
             events: 0,
@@ -338,8 +339,7 @@ impl Engine {
             host,
             ext,
             out,
-            pos.day,
-            pos.weekend,
+            &pos,
         ) {
             if judging {
                 self.volume_alert(finding, t);

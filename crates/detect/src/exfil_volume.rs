@@ -6,9 +6,11 @@
 //! Bytes are attributed to the hour and day in which the connection's record became
 //! observable (its end): the detector never revisits an hour it has closed.
 
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
+use crate::clock::Position;
 use crate::config::ExfilVolume;
 use crate::stats::Baseline;
 
@@ -37,7 +39,7 @@ struct HostVolume {
     days: VecDeque<(i64, bool, f64)>,
     day: i64,
     bytes: u64,
-    top: HashMap<IpAddr, u64>,
+    top: FxHashMap<IpAddr, u64>,
     threshold: Option<(f64, Baseline)>,
     burst_alerted: bool,
     cusum: f64,
@@ -48,7 +50,7 @@ struct HostVolume {
 /// Per-host daily volumes.
 #[derive(Debug, Default)]
 pub struct ExfilVolumeDetector {
-    hosts: HashMap<IpAddr, HostVolume>,
+    hosts: FxHashMap<IpAddr, HostVolume>,
 }
 
 fn baseline_for(
@@ -96,9 +98,9 @@ impl ExfilVolumeDetector {
         host: IpAddr,
         external: IpAddr,
         bytes: u64,
-        day: i64,
-        weekend: bool,
+        pos: &Position,
     ) -> Option<VolumeFinding> {
+        let (day, weekend) = (pos.day, pos.weekend);
         let h = self.hosts.entry(host).or_insert_with(|| HostVolume {
             day,
             first_day: day,
@@ -205,7 +207,7 @@ pub fn cusum_days(config: &ExfilVolume, daily_bytes: &[u64]) -> Vec<usize> {
     for (i, &b) in daily_bytes.iter().enumerate() {
         let day = i as i64;
         if b > 0 {
-            d.observe(config, 28, host, ext, b, day, false);
+            d.observe(config, 28, host, ext, b, &pos(day, false));
         }
         if d.close_day(config, 28, day, false)
             .iter()
@@ -215,6 +217,16 @@ pub fn cusum_days(config: &ExfilVolume, daily_bytes: &[u64]) -> Vec<usize> {
         }
     }
     fired
+}
+
+/// The position of a day (midday) for tests and tools that work in whole days.
+pub fn pos(day: i64, weekend: bool) -> Position {
+    Position {
+        day,
+        hour_of_day: 12,
+        hour_of_week: 12,
+        weekend,
+    }
 }
 
 #[cfg(test)]
@@ -269,7 +281,7 @@ mod tests {
         let mut findings = Vec::new();
         for day in 0..120i64 {
             let bytes = 20_000_000_000 + (rng.f() * 40e9) as u64;
-            findings.extend(d.observe(&config, 28, host, ext, bytes, day, day % 7 >= 5));
+            findings.extend(d.observe(&config, 28, host, ext, bytes, &pos(day, day % 7 >= 5)));
             findings.extend(d.close_day(&config, 28, day, day % 7 >= 5));
         }
         assert!(findings.is_empty(), "{findings:?}");
@@ -286,14 +298,21 @@ mod tests {
         for day in 0..30i64 {
             for _ in 0..50 {
                 assert!(
-                    d.observe(&config, 28, host, web, noisy(&mut rng, 3000.0), day, false)
-                        .is_none()
+                    d.observe(
+                        &config,
+                        28,
+                        host,
+                        web,
+                        noisy(&mut rng, 3000.0),
+                        &pos(day, false)
+                    )
+                    .is_none()
                 );
             }
             d.close_day(&config, 28, day, false);
         }
         let f = d
-            .observe(&config, 28, host, bad, 400_000_000, 30, false)
+            .observe(&config, 28, host, bad, 400_000_000, &pos(30, false))
             .expect("burst");
         assert_eq!(f.rule, "burst");
         assert_eq!(f.top_external.map(|t| t.0), Some(bad));

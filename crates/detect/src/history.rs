@@ -2,7 +2,8 @@
 //! per (internal host, external address) pair the first and last contact and volumes, host and
 //! external names, which accounts used which hosts, and each account's reads per share.
 
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use breachscope_model::Micros;
@@ -37,19 +38,19 @@ pub struct ShareReads {
 #[derive(Debug, Default, Clone)]
 pub struct History {
     /// (host, external) → traffic.
-    pub pairs: HashMap<(IpAddr, IpAddr), PairStats>,
+    pub pairs: FxHashMap<(IpAddr, IpAddr), PairStats>,
     /// External → internal hosts that contacted it, with the last contact.
-    pub external_hosts: HashMap<IpAddr, HashMap<IpAddr, Micros>>,
+    pub external_hosts: FxHashMap<IpAddr, FxHashMap<IpAddr, Micros>>,
     /// Internal host → last activity.
-    pub hosts: HashMap<IpAddr, Micros>,
+    pub hosts: FxHashMap<IpAddr, Micros>,
     /// Internal host → names learned (Samba `%m`).
-    pub host_names: HashMap<IpAddr, BTreeSet<String>>,
+    pub host_names: FxHashMap<IpAddr, BTreeSet<String>>,
     /// External address → DNS names that resolved to it.
-    pub dns_names: HashMap<IpAddr, BTreeSet<String>>,
+    pub dns_names: FxHashMap<IpAddr, BTreeSet<String>>,
     /// Account → hosts its file-server sessions came from, with counts.
-    pub account_hosts: HashMap<String, HashMap<IpAddr, u64>>,
+    pub account_hosts: FxHashMap<String, FxHashMap<IpAddr, u64>>,
     /// (account, share) → reads.
-    pub share_reads: HashMap<(String, String), ShareReads>,
+    pub share_reads: FxHashMap<(String, String), ShareReads>,
     /// First and last event time.
     pub span: Option<(Micros, Micros)>,
 }

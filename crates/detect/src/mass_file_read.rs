@@ -1,7 +1,8 @@
 //! mass_file_read: distinct files an account reads in one hour, against the largest hourly count
 //! in its own trailing baseline (or, for an account without enough history, its peers').
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::VecDeque;
 
 use crate::config::MassFileRead;
 use crate::stats::quantile_sorted;
@@ -24,8 +25,8 @@ pub struct MassReadFinding {
 #[derive(Debug, Default)]
 struct AccountHours {
     hour: i64,
-    files: HashSet<u64>,
-    dirs: HashSet<u64>,
+    files: FxHashSet<u64>,
+    dirs: FxHashSet<u64>,
     /// (day, largest hourly count of that day), oldest first.
     daily_max: VecDeque<(i64, usize)>,
     today: i64,
@@ -36,7 +37,7 @@ struct AccountHours {
 /// Per-account hourly reads.
 #[derive(Debug, Default)]
 pub struct MassFileReadDetector {
-    accounts: HashMap<String, AccountHours>,
+    accounts: FxHashMap<String, AccountHours>,
 }
 
 fn hash(s: &str, t: &str) -> u64 {

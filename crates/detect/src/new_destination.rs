@@ -5,7 +5,7 @@
 //! The pair counts as new for `new_days` after its first contact; the upload is summed from the
 //! first contact.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::net::IpAddr;
 
 use breachscope_model::Micros;
@@ -31,7 +31,7 @@ pub struct NewDestinationFinding {
 /// Pairs already reported.
 #[derive(Debug, Default)]
 pub struct NewDestinationDetector {
-    reported: HashSet<(IpAddr, IpAddr)>,
+    reported: FxHashSet<(IpAddr, IpAddr)>,
 }
 
 impl NewDestinationDetector {

@@ -7,10 +7,9 @@
 //! `min_gap_hours` or more (around the clock) outside that block is off hours; a late evening
 //! next to the block is not.
 
-use std::collections::HashMap;
-
 use crate::clock::Position;
 use crate::config::OffHours;
+use rustc_hash::FxHashMap;
 
 /// A read at an unusual hour.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +36,7 @@ struct Profile {
 /// Per-account activity profiles.
 #[derive(Debug, Default)]
 pub struct OffHoursDetector {
-    accounts: HashMap<String, Profile>,
+    accounts: FxHashMap<String, Profile>,
 }
 
 impl OffHoursDetector {

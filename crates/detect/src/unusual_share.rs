@@ -1,7 +1,8 @@
 //! unusual_share: an account with history reads a share it never used before, which few active
 //! accounts use. The score grows with the share's rarity among accounts.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::HashSet;
 
 use breachscope_model::Micros;
 
@@ -21,14 +22,14 @@ pub struct UnusualShareFinding {
 #[derive(Debug, Default)]
 struct AccountShares {
     first_seen: Micros,
-    shares: HashSet<String>,
+    shares: FxHashSet<String>,
 }
 
 /// Which accounts use which shares.
 #[derive(Debug, Default)]
 pub struct UnusualShareDetector {
-    accounts: HashMap<String, AccountShares>,
-    share_accounts: HashMap<String, HashSet<String>>,
+    accounts: FxHashMap<String, AccountShares>,
+    share_accounts: FxHashMap<String, FxHashSet<String>>,
 }
 
 impl UnusualShareDetector {
@@ -51,7 +52,7 @@ impl UnusualShareDetector {
             .entry(account.to_owned())
             .or_insert_with(|| AccountShares {
                 first_seen: now,
-                shares: HashSet::new(),
+                shares: FxHashSet::default(),
             });
         if a.shares.contains(share) {
             return None;

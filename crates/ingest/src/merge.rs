@@ -8,7 +8,7 @@
 //! repaired; an event later than that is still delivered (never dropped) and counted as late.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::path::PathBuf;
 
 use breachscope_model::{Event, Micros};
@@ -84,13 +84,103 @@ impl Iterator for FileSequence {
     }
 }
 
+/// An event waiting in the merge, ordered by (time, arrival). Boxed so that the heap moves a
+/// pointer, not the event.
+struct Pending {
+    time: Micros,
+    seq: u64,
+    event: Box<Event>,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+
+impl Eq for Pending {}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.time, self.seq).cmp(&(other.time, other.seq))
+    }
+}
+
+/// A [`FileSequence`] read on its own thread, handing events over in batches through a bounded
+/// channel: decompression and parsing run in parallel with whatever consumes the events.
+pub struct ThreadedSource {
+    receiver: std::sync::mpsc::Receiver<Vec<Event>>,
+    current: std::vec::IntoIter<Event>,
+    handle: Option<std::thread::JoinHandle<FileSequence>>,
+}
+
+impl ThreadedSource {
+    /// Starts reading `sequence` on a new thread, `batch` events at a time.
+    pub fn spawn(mut sequence: FileSequence, batch: usize) -> std::io::Result<Self> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Event>>(8);
+        let handle = std::thread::Builder::new()
+            .name("evidence-reader".into())
+            .spawn(move || {
+                let mut buffer = Vec::with_capacity(batch);
+                for event in sequence.by_ref() {
+                    buffer.push(event);
+                    if buffer.len() >= batch
+                        && sender
+                            .send(std::mem::replace(&mut buffer, Vec::with_capacity(batch)))
+                            .is_err()
+                    {
+                        return sequence;
+                    }
+                }
+                if !buffer.is_empty() {
+                    let _ = sender.send(buffer);
+                }
+                sequence
+            })?;
+        Ok(ThreadedSource {
+            receiver,
+            current: Vec::new().into_iter(),
+            handle: Some(handle),
+        })
+    }
+
+    /// Waits for the reading thread and returns the sequence with its counts. `None` if the
+    /// thread panicked.
+    pub fn finish(mut self) -> Option<FileSequence> {
+        // Drain what is left so the reader is not blocked on a full channel.
+        while self.receiver.recv().is_ok() {}
+        self.handle.take().and_then(|h| h.join().ok())
+    }
+}
+
+impl Iterator for ThreadedSource {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(e) = self.current.next() {
+                return Some(e);
+            }
+            match self.receiver.recv() {
+                Ok(batch) => self.current = batch.into_iter(),
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
 /// Merges sources by observable time with a reorder window.
 pub struct TimeOrderedMerge<S: Iterator<Item = Event>> {
     sources: Vec<S>,
     last_pulled: Vec<Option<Micros>>,
     exhausted: Vec<bool>,
-    heap: BinaryHeap<Reverse<(Micros, u64)>>,
-    store: HashMap<u64, Event>,
+    heap: BinaryHeap<Reverse<Pending>>,
     seq: u64,
     window: Micros,
     last_emitted: Micros,
@@ -107,7 +197,6 @@ impl<S: Iterator<Item = Event>> TimeOrderedMerge<S> {
             last_pulled: vec![None; n],
             exhausted: vec![false; n],
             heap: BinaryHeap::new(),
-            store: HashMap::new(),
             seq: 0,
             window,
             last_emitted: Micros::MIN,
@@ -125,8 +214,11 @@ impl<S: Iterator<Item = Event>> TimeOrderedMerge<S> {
             Some(e) => {
                 let t = e.observed_at();
                 self.last_pulled[i] = Some(self.last_pulled[i].map_or(t, |l| l.max(t)));
-                self.heap.push(Reverse((t, self.seq)));
-                self.store.insert(self.seq, e);
+                self.heap.push(Reverse(Pending {
+                    time: t,
+                    seq: self.seq,
+                    event: Box::new(e),
+                }));
                 self.seq += 1;
             }
             None => self.exhausted[i] = true,
@@ -139,7 +231,7 @@ impl<S: Iterator<Item = Event>> Iterator for TimeOrderedMerge<S> {
 
     fn next(&mut self) -> Option<Event> {
         loop {
-            let frontier = self.heap.peek().map(|Reverse((t, _))| *t);
+            let frontier = self.heap.peek().map(|Reverse(p)| p.time);
             let mut pulled = false;
             for i in 0..self.sources.len() {
                 if self.exhausted[i] {
@@ -158,13 +250,13 @@ impl<S: Iterator<Item = Event>> Iterator for TimeOrderedMerge<S> {
                 break;
             }
         }
-        let Reverse((t, seq)) = self.heap.pop()?;
-        if t < self.last_emitted {
+        let Reverse(Pending { time, event, .. }) = self.heap.pop()?;
+        if time < self.last_emitted {
             self.late += 1;
         } else {
-            self.last_emitted = t;
+            self.last_emitted = time;
         }
-        self.store.remove(&seq)
+        Some(*event)
     }
 }
 

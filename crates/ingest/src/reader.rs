@@ -96,10 +96,10 @@ impl Decoded {
 
 /// Opens `path` read-only, transparently decompressing gzip (several members allowed), for
 /// reading line by line.
-fn open_lines(path: &Path) -> io::Result<(BufReader<Decoded>, bool)> {
+fn open_lines(path: &Path, capacity: usize) -> io::Result<(BufReader<Decoded>, bool)> {
     let file = open_evidence(path)?;
     let mut raw = BufReader::with_capacity(
-        READ_BUFFER,
+        capacity,
         HashingReader {
             inner: file,
             hasher: Sha256::new(),
@@ -112,12 +112,12 @@ fn open_lines(path: &Path) -> io::Result<(BufReader<Decoded>, bool)> {
     } else {
         Decoded::Plain(raw)
     };
-    Ok((BufReader::with_capacity(READ_BUFFER, decoded), gzip))
+    Ok((BufReader::with_capacity(capacity, decoded), gzip))
 }
 
 /// Reads the first `limit` decompressed bytes of a file (for format sniffing).
 pub(crate) fn read_head(path: &Path, limit: usize) -> io::Result<Vec<u8>> {
-    let (reader, _) = open_lines(path)?;
+    let (reader, _) = open_lines(path, 16 * 1024)?;
     let mut head = Vec::with_capacity(limit.min(1 << 20));
     // A truncated gzip still yields what it could decode; the error surfaces when reading for real.
     let _ = reader.take(limit as u64).read_to_end(&mut head);
@@ -131,7 +131,7 @@ pub fn open_reader<'p, P: LineParser + ?Sized>(
     path: &Path,
     parser: &'p mut P,
 ) -> Result<EvidenceReader<'p, P>, InputError> {
-    let (lines, gzip) = open_lines(path).map_err(|source| InputError::Io {
+    let (lines, gzip) = open_lines(path, READ_BUFFER).map_err(|source| InputError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -218,44 +218,41 @@ impl<P: LineParser + ?Sized> Iterator for EvidenceReader<'_, P> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let lines = self.lines.as_mut()?;
-            self.buf.clear();
-            match lines.read_until(b'\n', &mut self.buf) {
-                Ok(0) => {
+            // Fast path: the whole line is in the read buffer; parse it in place.
+            let (consumed, outcome) = match lines.fill_buf() {
+                Ok([]) => {
                     self.close();
                     return None;
                 }
-                Ok(_) => {}
+                Ok(available) => match memchr::memchr(b'\n', available) {
+                    Some(i) => {
+                        self.stats.lines += 1;
+                        let outcome = parse_bytes(self.parser, &mut self.stats, &available[..i]);
+                        (i + 1, outcome)
+                    }
+                    None => {
+                        // The line continues past the buffer: gather it.
+                        self.buf.clear();
+                        if let Err(e) = lines.read_until(b'\n', &mut self.buf) {
+                            self.fail(&e);
+                            return None;
+                        }
+                        self.stats.lines += 1;
+                        let line = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+                        (0, parse_bytes(self.parser, &mut self.stats, line))
+                    }
+                },
                 Err(e) => {
-                    let message = if self.stats.gzip {
-                        format!("gzip stream is truncated or corrupt: {e}")
-                    } else {
-                        e.to_string()
-                    };
-                    self.stats.failure = Some(ReadFailure {
-                        after_line: self.stats.lines,
-                        after_records: self.stats.records,
-                        message,
-                    });
-                    self.close();
+                    self.fail(&e);
                     return None;
-                }
-            }
-            self.stats.lines += 1;
-            let mut line: &[u8] = &self.buf;
-            if let Some(rest) = line.strip_suffix(b"\n") {
-                line = rest;
-            }
-            if let Some(rest) = line.strip_suffix(b"\r") {
-                line = rest;
-            }
-            let text = match std::str::from_utf8(line) {
-                Ok(s) => Cow::Borrowed(s),
-                Err(_) => {
-                    self.stats.invalid_utf8_lines += 1;
-                    String::from_utf8_lossy(line)
                 }
             };
-            match self.parser.parse_line(&text, self.stats.lines) {
+            if consumed > 0 {
+                if let Some(lines) = self.lines.as_mut() {
+                    lines.consume(consumed);
+                }
+            }
+            match outcome {
                 LineOutcome::Event(event) => {
                     self.stats.records += 1;
                     return Some(Ok(*event));
@@ -273,6 +270,39 @@ impl<P: LineParser + ?Sized> Iterator for EvidenceReader<'_, P> {
                 }
             }
         }
+    }
+}
+
+/// Decodes one line (without its `\n`; a trailing `\r` is dropped) and hands it to the parser.
+fn parse_bytes<P: LineParser + ?Sized>(
+    parser: &mut P,
+    stats: &mut FileStats,
+    line: &[u8],
+) -> LineOutcome {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let text = match std::str::from_utf8(line) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => {
+            stats.invalid_utf8_lines += 1;
+            String::from_utf8_lossy(line)
+        }
+    };
+    parser.parse_line(&text, stats.lines)
+}
+
+impl<P: LineParser + ?Sized> EvidenceReader<'_, P> {
+    fn fail(&mut self, e: &io::Error) {
+        let message = if self.stats.gzip {
+            format!("gzip stream is truncated or corrupt: {e}")
+        } else {
+            e.to_string()
+        };
+        self.stats.failure = Some(ReadFailure {
+            after_line: self.stats.lines,
+            after_records: self.stats.records,
+            message,
+        });
+        self.close();
     }
 }
 

@@ -83,7 +83,7 @@ pub fn sniff_path(path: &Path) -> io::Result<Kind> {
 /// Which Zeek log a file holds (`conn`, `dns`, or another log's `#path`), from its first
 /// header block or JSON record; `None` when that cannot be told.
 pub fn zeek_log_path(path: &Path) -> io::Result<Option<String>> {
-    let head = read_head(path, SNIFF_BYTES)?;
+    let head = read_head(path, 4096)?;
     let text = String::from_utf8_lossy(&head);
     for line in text.lines().take(50) {
         if let Some(rest) = line.strip_prefix("#path") {

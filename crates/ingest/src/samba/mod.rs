@@ -128,10 +128,31 @@ impl Default for SambaConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum SessionKey {
-    Pid(Option<String>, String),
-    Client(Option<String>, String, Option<IpAddr>, String),
+/// A session key: hash of (server, smbd pid) when the envelope has a pid, else of (server,
+/// account, client address, share) — syslog lines carry no pid. Hashed (64-bit FxHash) so that
+/// looking a session up allocates nothing; a collision could only merge two sessions'
+/// "awaiting the share root" flags.
+type SessionKey = u64;
+
+fn session_key(
+    server: Option<&str>,
+    pid: Option<&str>,
+    account: &str,
+    ip: Option<IpAddr>,
+    share: &str,
+) -> SessionKey {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    server.hash(&mut h);
+    match pid {
+        Some(pid) => pid.hash(&mut h),
+        None => {
+            account.hash(&mut h);
+            ip.hash(&mut h);
+            share.hash(&mut h);
+        }
+    }
+    h.finish()
 }
 
 #[derive(Debug, Default)]
@@ -160,7 +181,7 @@ pub struct SambaParser {
     clock: HeaderClock,
     overrides: HashMap<String, String>,
     learned: HashMap<(Option<String>, String), String>,
-    sessions: HashMap<SessionKey, Session>,
+    sessions: rustc_hash::FxHashMap<SessionKey, Session>,
     pending_header: Option<(HeaderTime, Option<String>)>,
     audit_records: u64,
     auth_records: u64,
@@ -181,7 +202,7 @@ impl SambaParser {
             clock: HeaderClock::new(LocalClock::new(config.log_tz), None, config.year),
             overrides,
             learned: HashMap::new(),
-            sessions: HashMap::new(),
+            sessions: rustc_hash::FxHashMap::default(),
             pending_header: None,
             audit_records: 0,
             auth_records: 0,
@@ -331,16 +352,14 @@ impl SambaParser {
         };
         let user = body.user.unwrap_or_default();
         let account = normalize_account(body.domain, user);
-        let key = match pid {
-            Some(pid) => SessionKey::Pid(server.map(str::to_owned), pid.to_owned()),
-            None => SessionKey::Client(
-                server.map(str::to_owned),
-                account.clone(),
-                body.client_ip,
-                body.share.unwrap_or_default().to_lowercase(),
-            ),
-        };
-        let session = self.sessions.entry(key.clone()).or_default();
+        let key = session_key(
+            server,
+            pid,
+            &account,
+            body.client_ip,
+            body.share.unwrap_or_default(),
+        );
+        let session = self.sessions.entry(key).or_default();
         let op = body.op;
         if op == "connect" && !body.args.is_empty() {
             session.share = Some(body.args.to_lowercase());

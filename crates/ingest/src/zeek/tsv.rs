@@ -234,7 +234,7 @@ impl TsvHeader {
 
     /// Parses one data line of this block. The second value is true when the timestamp was
     /// redacted.
-    pub(crate) fn parse(&self, line: &str) -> Result<(Event, bool), String> {
+    pub(crate) fn parse<'a>(&self, line: &'a str) -> Result<(Event, bool), String> {
         let mut raw = RawRecord::default();
         let mut redacted = false;
         let bytes = line.as_bytes();
@@ -242,35 +242,40 @@ impl TsvHeader {
         let sep = self.separator.as_bytes();
         let mut found = 0usize;
         let mut start = 0usize;
-        // Check the shape first, so that a line of the wrong shape is reported as such rather
-        // than by whichever of its misplaced values fails first.
-        let found_fields = if sep.len() == 1 {
-            memchr_iter(sep[0], bytes).count() + 1
-        } else {
-            line.matches(self.separator.as_str()).count() + 1
-        };
-        if found_fields != expected {
-            return Err(format!(
-                "expected {expected} fields as the #fields header says, found {found_fields}"
-            ));
-        }
+        // One pass: values are assigned as fields are split, and the first value error is kept
+        // until the field count is known, so that a line of the wrong shape is reported as such
+        // rather than by whichever of its misplaced values fails first.
+        let mut first_error: Option<String> = None;
+        let mut take =
+            |found: usize, value: &'a str, raw: &mut RawRecord<'a>, redacted: &mut bool| {
+                if first_error.is_none() {
+                    if let Some(&column) = self.columns.get(found) {
+                        if let Err(e) = self.assign(raw, redacted, column, value) {
+                            first_error = Some(e);
+                        }
+                    }
+                }
+            };
         if sep.len() == 1 {
             for end in memchr_iter(sep[0], bytes).chain(std::iter::once(bytes.len())) {
-                if let Some(&column) = self.columns.get(found) {
-                    self.assign(&mut raw, &mut redacted, column, &line[start..end])?;
-                }
+                take(found, &line[start..end], &mut raw, &mut redacted);
                 found += 1;
                 start = end + 1;
             }
         } else {
             for value in line.split(self.separator.as_str()) {
-                if let Some(&column) = self.columns.get(found) {
-                    self.assign(&mut raw, &mut redacted, column, value)?;
-                }
+                take(found, value, &mut raw, &mut redacted);
                 found += 1;
             }
         }
-        debug_assert_eq!(found, expected);
+        if found != expected {
+            return Err(format!(
+                "expected {expected} fields as the #fields header says, found {found}"
+            ));
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
         let event = match self.path {
             LogPath::Dns => raw.into_dns(),
             _ => raw.into_flow(),
