@@ -19,7 +19,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 3, max_total: 256 << 20, max_ratio: 200 }
+        Limits {
+            max_depth: 3,
+            max_total: 256 << 20,
+            max_ratio: 200,
+        }
     }
 }
 
@@ -59,7 +63,11 @@ pub enum ExtractError {
 }
 
 fn looks_tabular(text: &str, delimiter: char) -> bool {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
     if lines.len() < 2 {
         return false;
     }
@@ -107,7 +115,10 @@ pub fn parse_delimited(text: &str, delimiter: char) -> Table {
     rows.retain(|r| r.iter().any(|f| !f.trim().is_empty()));
     let mut it = rows.into_iter();
     let header = it.next().unwrap_or_default();
-    Table { header, rows: it.collect() }
+    Table {
+        header,
+        rows: it.collect(),
+    }
 }
 
 fn xml_text(xml: &str, tags: &[&[u8]], paragraph: &[u8]) -> String {
@@ -137,20 +148,36 @@ fn xml_text(xml: &str, tags: &[&[u8]], paragraph: &[u8]) -> String {
     out
 }
 
-fn read_member(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, limits: &Limits, budget: &mut u64) -> Result<Vec<u8>, String> {
+fn read_member(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    limits: &Limits,
+    budget: &mut u64,
+) -> Result<Vec<u8>, String> {
     let entry = zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
     let size = entry.size();
     let compressed = entry.compressed_size().max(1);
     if size / compressed > limits.max_ratio {
-        return Err(format!("{name}: compression ratio {} exceeds the limit {}", size / compressed, limits.max_ratio));
+        return Err(format!(
+            "{name}: compression ratio {} exceeds the limit {}",
+            size / compressed,
+            limits.max_ratio
+        ));
     }
     if size > *budget {
-        return Err(format!("{name}: expanding {size} bytes would exceed the total limit"));
+        return Err(format!(
+            "{name}: expanding {size} bytes would exceed the total limit"
+        ));
     }
     let mut out = Vec::new();
-    entry.take(*budget + 1).read_to_end(&mut out).map_err(|e| format!("{name}: {e}"))?;
+    entry
+        .take(*budget + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("{name}: {e}"))?;
     if out.len() as u64 > *budget {
-        return Err(format!("{name}: more bytes than declared; total limit reached"));
+        return Err(format!(
+            "{name}: more bytes than declared; total limit reached"
+        ));
     }
     *budget -= out.len() as u64;
     Ok(out)
@@ -158,15 +185,22 @@ fn read_member(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, limits: &Li
 
 fn spreadsheet(bytes: &[u8], format: &str, out: &mut Extracted) -> Result<(), ExtractError> {
     use calamine::Reader;
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| ExtractError::Corrupt(format!("{format}: {e}")))?;
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| ExtractError::Corrupt(format!("{format}: {e}")))?;
     for name in workbook.sheet_names() {
         let Ok(range) = workbook.worksheet_range(&name) else {
-            out.warnings.push(format!("sheet '{name}' could not be read"));
+            out.warnings
+                .push(format!("sheet '{name}' could not be read"));
             continue;
         };
-        let mut rows = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<String>>());
+        let mut rows = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<String>>());
         let header = rows.next().unwrap_or_default();
-        out.tables.push(Table { header, rows: rows.collect() });
+        out.tables.push(Table {
+            header,
+            rows: rows.collect(),
+        });
     }
     out.format = format.into();
     out.encoding = "binary".into();
@@ -179,10 +213,16 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     extract_inner(bytes, limits, 0, &mut budget)
 }
 
-fn extract_inner(bytes: &[u8], limits: &Limits, depth: u32, budget: &mut u64) -> Result<Extracted, ExtractError> {
+fn extract_inner(
+    bytes: &[u8],
+    limits: &Limits,
+    depth: u32,
+    budget: &mut u64,
+) -> Result<Extracted, ExtractError> {
     let mut out = Extracted::default();
     if bytes.starts_with(b"PK\x03\x04") {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ExtractError::Corrupt(format!("zip: {e}")))?;
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| ExtractError::Corrupt(format!("zip: {e}")))?;
         let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
         if names.iter().any(|n| n == "xl/workbook.xml") {
             spreadsheet(bytes, "xlsx", &mut out)?;
@@ -204,13 +244,20 @@ fn extract_inner(bytes: &[u8], limits: &Limits, depth: u32, budget: &mut u64) ->
             out.encoding = "binary".into();
             return Ok(out);
         }
-        let mut slides: Vec<&String> = names.iter().filter(|n| n.starts_with("ppt/slides/slide") && n.ends_with(".xml")).collect();
+        let mut slides: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with("ppt/slides/slide") && n.ends_with(".xml"))
+            .collect();
         if !slides.is_empty() {
             slides.sort();
             for name in slides {
                 match read_member(&mut zip, name, limits, budget) {
                     Ok(xml) => {
-                        out.text.push_str(&xml_text(&String::from_utf8_lossy(&xml), &[b"a:t"], b"a:p"));
+                        out.text.push_str(&xml_text(
+                            &String::from_utf8_lossy(&xml),
+                            &[b"a:t"],
+                            b"a:p",
+                        ));
                         out.text.push('\n');
                     }
                     Err(e) => out.warnings.push(e),
@@ -223,7 +270,10 @@ fn extract_inner(bytes: &[u8], limits: &Limits, depth: u32, budget: &mut u64) ->
         out.format = "zip".into();
         out.encoding = "binary".into();
         if depth >= limits.max_depth {
-            out.warnings.push(format!("archive nesting deeper than {} not read", limits.max_depth));
+            out.warnings.push(format!(
+                "archive nesting deeper than {} not read",
+                limits.max_depth
+            ));
             return Ok(out);
         }
         for name in names.iter().filter(|n| !n.ends_with('/')) {
@@ -233,7 +283,8 @@ fn extract_inner(bytes: &[u8], limits: &Limits, depth: u32, budget: &mut u64) ->
                         out.text.push_str(&inner.text);
                         out.text.push('\n');
                         out.tables.extend(inner.tables);
-                        out.warnings.extend(inner.warnings.into_iter().map(|w| format!("{name}: {w}")));
+                        out.warnings
+                            .extend(inner.warnings.into_iter().map(|w| format!("{name}: {w}")));
                     }
                     Err(e) => out.warnings.push(format!("{name}: {e}")),
                 },
@@ -244,14 +295,21 @@ fn extract_inner(bytes: &[u8], limits: &Limits, depth: u32, budget: &mut u64) ->
     }
     if bytes.starts_with(&[0x1f, 0x8b]) {
         if depth >= limits.max_depth {
-            return Err(ExtractError::Corrupt(format!("gzip nesting deeper than {} not read", limits.max_depth)));
+            return Err(ExtractError::Corrupt(format!(
+                "gzip nesting deeper than {} not read",
+                limits.max_depth
+            )));
         }
         let mut decoded = Vec::new();
         let max = (*budget).min(bytes.len() as u64 * limits.max_ratio);
         let mut reader = flate2::read::MultiGzDecoder::new(bytes).take(max + 1);
-        reader.read_to_end(&mut decoded).map_err(|e| ExtractError::Corrupt(format!("gzip: {e}")))?;
+        reader
+            .read_to_end(&mut decoded)
+            .map_err(|e| ExtractError::Corrupt(format!("gzip: {e}")))?;
         if decoded.len() as u64 > max {
-            return Err(ExtractError::Corrupt(format!("gzip expands beyond {max} bytes (ratio or total limit)")));
+            return Err(ExtractError::Corrupt(format!(
+                "gzip expands beyond {max} bytes (ratio or total limit)"
+            )));
         }
         *budget -= decoded.len() as u64;
         let mut inner = extract_inner(&decoded, limits, depth + 1, budget)?;
@@ -295,10 +353,20 @@ fn pdf(bytes: &[u8]) -> Result<Extracted, ExtractError> {
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&data);
     });
-    let output = child.wait_with_output().map_err(|e| ExtractError::Corrupt(format!("pdftotext: {e}")))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| ExtractError::Corrupt(format!("pdftotext: {e}")))?;
     let _ = writer.join();
     if !output.status.success() {
-        return Err(ExtractError::Corrupt("pdftotext could not read this PDF".into()));
+        return Err(ExtractError::Corrupt(
+            "pdftotext could not read this PDF".into(),
+        ));
     }
-    Ok(Extracted { format: "pdf".into(), encoding: "utf-8".into(), text: String::from_utf8_lossy(&output.stdout).into_owned(), tables: Vec::new(), warnings: Vec::new() })
+    Ok(Extracted {
+        format: "pdf".into(),
+        encoding: "utf-8".into(),
+        text: String::from_utf8_lossy(&output.stdout).into_owned(),
+        tables: Vec::new(),
+        warnings: Vec::new(),
+    })
 }

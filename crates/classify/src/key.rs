@@ -21,7 +21,10 @@ pub fn load_or_create(path: &Path) -> std::io::Result<Vec<u8>> {
             let mut key = Vec::new();
             f.read_to_end(&mut key)?;
             if key.len() < 16 {
-                return Err(std::io::Error::other(format!("{}: key shorter than 16 bytes", path.display())));
+                return Err(std::io::Error::other(format!(
+                    "{}: key shorter than 16 bytes",
+                    path.display()
+                )));
             }
             Ok(key)
         }
@@ -32,7 +35,11 @@ pub fn load_or_create(path: &Path) -> std::io::Result<Vec<u8>> {
             let mut key = vec![0u8; 32];
             std::fs::File::open("/dev/urandom")?.read_exact(&mut key)?;
             use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)?;
             f.write_all(&key)?;
             Ok(key)
         }
@@ -53,6 +60,9 @@ mod tests {
         let b = load_or_create(&path).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.len(), 32);
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

@@ -10,6 +10,7 @@
 //!   and masked samples;
 //! * [`walk`]: read-only, access-time-preserving, parallel walking of a share copy.
 
+pub mod cache;
 pub mod decode;
 pub mod extract;
 pub mod key;
@@ -26,13 +27,27 @@ use crate::patterns::{Found, Patterns};
 
 /// Categories that are personal data (report-v1); the others are business identifiers and
 /// secrets.
-pub const PERSONAL: &[&str] = &["person_name", "email", "phone", "postal_address", "postal_code", "date_of_birth", "credit_card", "bank_account", "iban", "my_number", "drivers_license", "passport"];
+pub const PERSONAL: &[&str] = &[
+    "person_name",
+    "email",
+    "phone",
+    "postal_address",
+    "postal_code",
+    "date_of_birth",
+    "credit_card",
+    "bank_account",
+    "iban",
+    "my_number",
+    "drivers_license",
+    "passport",
+];
 
 /// A 128-bit keyed hash of a normalised value.
 pub type ValueHash = [u8; 16];
 
-/// The classification of one file.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The classification of one file. It holds no clear-text value: keyed hashes and masked
+/// samples only, so it can be cached and written out.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileClassification {
     /// Format (`csv`, `xlsx`, …).
     pub format: String,
@@ -48,6 +63,7 @@ pub struct FileClassification {
     /// Estimated people.
     pub data_subjects: u64,
     /// Keyed hashes of the distinct values, by category (for distinct counts across files).
+    #[serde(with = "hex_hashes")]
     pub hashes: BTreeMap<String, BTreeSet<ValueHash>>,
     /// Up to three masked samples per category.
     pub samples: BTreeMap<String, Vec<String>>,
@@ -55,6 +71,56 @@ pub struct FileClassification {
     pub near_misses: u64,
     /// Limits hit, members not read.
     pub warnings: Vec<String>,
+}
+
+/// Keyed hashes as lower-case hex in serialised form.
+mod hex_hashes {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::ValueHash;
+
+    pub fn serialize<S: Serializer>(
+        map: &BTreeMap<String, BTreeSet<ValueHash>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let hex: BTreeMap<&String, Vec<String>> = map
+            .iter()
+            .map(|(k, set)| {
+                (
+                    k,
+                    set.iter()
+                        .map(|h| h.iter().map(|b| format!("{b:02x}")).collect())
+                        .collect(),
+                )
+            })
+            .collect();
+        hex.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, BTreeSet<ValueHash>>, D::Error> {
+        let hex: BTreeMap<String, Vec<String>> = BTreeMap::deserialize(d)?;
+        let mut out = BTreeMap::new();
+        for (k, list) in hex {
+            let mut set = BTreeSet::new();
+            for h in list {
+                let mut v = [0u8; 16];
+                if h.len() != 32 {
+                    return Err(serde::de::Error::custom("a hash is not 32 hex digits"));
+                }
+                for (i, byte) in v.iter_mut().enumerate() {
+                    *byte = u8::from_str_radix(&h[2 * i..2 * i + 2], 16)
+                        .map_err(serde::de::Error::custom)?;
+                }
+                set.insert(v);
+            }
+            out.insert(k, set);
+        }
+        Ok(out)
+    }
 }
 
 /// Why a file could not be classified.
@@ -89,13 +155,16 @@ pub fn header_category(header: &str) -> Option<&'static str> {
 
 fn normal_cell(category: &str, value: &str) -> Option<String> {
     let v = decode::normalize(value);
-    let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
+    let v = v.as_ref().split_whitespace().collect::<Vec<_>>().join(" ");
     if v.is_empty() || v == "-" {
         return None;
     }
     Some(match category {
         "date_of_birth" => {
-            let digits: Vec<&str> = v.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).collect();
+            let digits: Vec<&str> = v
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|s| !s.is_empty())
+                .collect();
             match digits.as_slice() {
                 [y, m, d, ..] if y.len() == 4 => format!("{y}-{:0>2}-{:0>2}", m, d),
                 _ => v,
@@ -114,10 +183,20 @@ pub fn mask(category: &str, normal: &str) -> String {
             None => "***".into(),
         },
         "credit_card" | "my_number" | "corporate_number" | "phone" | "iban" | "bank_account" => {
-            let tail: String = normal.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: String = normal
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             format!("****{tail}")
         }
-        "private_key" | "cloud_access_key" | "api_token" | "password" => format!("{}***", normal.chars().take(4).collect::<String>()),
+        "password" => "********".into(),
+        "private_key" | "cloud_access_key" | "api_token" => {
+            format!("{}***", normal.chars().take(4).collect::<String>())
+        }
         _ => format!("{}***", normal.chars().next().unwrap_or('*')),
     }
 }
@@ -132,7 +211,11 @@ pub struct Classifier {
 impl Classifier {
     /// A classifier using `key` for the keyed hashes.
     pub fn new(key: Vec<u8>, limits: Limits) -> Result<Self, patterns::PatternError> {
-        Ok(Classifier { patterns: Patterns::new()?, limits, key })
+        Ok(Classifier {
+            patterns: Patterns::new()?,
+            limits,
+            key,
+        })
     }
 
     /// The keyed hash of a value (HMAC-SHA-256, first 16 bytes).
@@ -165,17 +248,28 @@ impl Classifier {
     }
 
     fn table(&self, table: &Table, c: &mut FileClassification) -> u64 {
-        let mapped: Vec<Option<&'static str>> = table.header.iter().map(|h| header_category(h)).collect();
+        let mapped: Vec<Option<&'static str>> =
+            table.header.iter().map(|h| header_category(h)).collect();
+        let headers: Vec<String> = table
+            .header
+            .iter()
+            .map(|h| decode::normalize(h).into_owned())
+            .collect();
         let mut rows_with_personal = 0;
         for row in &table.rows {
             let mut found = Vec::new();
             for (i, cell) in row.iter().enumerate() {
                 let normal = decode::normalize(cell);
-                self.patterns.scan(&normal, &mut found, &mut c.near_misses);
+                let context = headers.get(i).map_or("", String::as_str);
+                self.patterns
+                    .scan(&normal, context, &mut found, &mut c.near_misses);
                 if let Some(cat) = mapped.get(i).copied().flatten() {
                     if !found.iter().any(|f| f.category == cat) {
                         if let Some(v) = normal_cell(cat, cell) {
-                            found.push(Found { category: cat, normal: v });
+                            found.push(Found {
+                                category: cat,
+                                normal: v,
+                            });
                         }
                     }
                 }
@@ -192,20 +286,42 @@ impl Classifier {
 
     /// Classifies extracted content.
     pub fn classify_extracted(&self, extracted: Extracted) -> FileClassification {
-        let mut c = FileClassification { format: extracted.format, encoding: extracted.encoding, warnings: extracted.warnings, ..FileClassification::default() };
+        let mut c = FileClassification {
+            format: extracted.format,
+            encoding: extracted.encoding,
+            warnings: extracted.warnings,
+            ..FileClassification::default()
+        };
         let mut rows = 0;
         for table in &extracted.tables {
             rows += self.table(table, &mut c);
         }
         let mut found = Vec::new();
-        self.patterns.scan(&decode::normalize(&extracted.text), &mut found, &mut c.near_misses);
+        self.patterns.scan(
+            &decode::normalize(&extracted.text),
+            "",
+            &mut found,
+            &mut c.near_misses,
+        );
         for f in found {
             self.add(&mut c, f);
         }
-        c.categories = c.hashes.iter().map(|(k, v)| (k.clone(), v.len() as u64)).collect();
+        c.categories = c
+            .hashes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.len() as u64))
+            .collect();
         c.records_with_personal_data = rows;
         let count = |k: &str| c.categories.get(k).copied().unwrap_or(0);
-        c.data_subjects = if rows > 0 { rows } else { ["email", "phone", "my_number", "credit_card"].iter().map(|k| count(k)).max().unwrap_or(0) };
+        c.data_subjects = if rows > 0 {
+            rows
+        } else {
+            ["email", "phone", "my_number", "credit_card"]
+                .iter()
+                .map(|k| count(k))
+                .max()
+                .unwrap_or(0)
+        };
         let mut labels = Vec::new();
         if PERSONAL.iter().any(|k| count(k) > 0) {
             labels.push("personal_data");
@@ -216,7 +332,9 @@ impl Classifier {
         if count("credit_card") + count("bank_account") + count("iban") > 0 {
             labels.push("financial");
         }
-        if count("private_key") + count("cloud_access_key") + count("api_token") + count("password") > 0 {
+        if count("private_key") + count("cloud_access_key") + count("api_token") + count("password")
+            > 0
+        {
             labels.push("credentials");
         }
         if count("corporate_number") > 0 {

@@ -1,7 +1,9 @@
 //! One multi-pattern pass over normalised text (regex-automata, ASCII word boundaries: Unicode
 //! boundaries make the lazy DFA give up on Japanese text), then validators.
 
-use breachscope_model::identifiers::{corporate_number_valid, iban_valid, luhn_valid, my_number_valid, phone_to_e164};
+use breachscope_model::identifiers::{
+    corporate_number_valid, iban_valid, luhn_valid, my_number_valid, phone_to_e164,
+};
 use regex_automata::meta::Regex;
 
 /// A validated value: its category and normal form (report-v1).
@@ -22,6 +24,20 @@ const TOKEN: usize = 5;
 const PEM: usize = 6;
 const PASSWORD: usize = 7;
 const ADDRESS: usize = 8;
+const BANK: usize = 9;
+
+/// Words that make a 12-digit number with a valid check digit a My Number (MIC's and
+/// Microsoft Purview's keyword lists); looked for in the table header or the 80 characters
+/// before the number.
+const MY_NUMBER_CONTEXT: &[&str] = &[
+    "個人番号",
+    "マイナンバー",
+    "my number",
+    "mynumber",
+    "my_number",
+    "通知カード",
+    "共通番号",
+];
 
 /// The compiled patterns.
 #[derive(Debug)]
@@ -47,45 +63,80 @@ impl Patterns {
             r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36}(?-u:\b)",
             r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----\s*[A-Za-z0-9+/=]{16,}",
             r"(?i)(?:password|passwd|pwd|パスワード)[A-Za-z_]*\s*[:=]\s*",
-            r"(?:北海道|東京都|京都府|大阪府|[\p{Han}]{2,3}県)[\p{Han}\p{Hiragana}\p{Katakana}ー]{1,20}?[0-9]{1,2}丁目[0-9]{1,3}番[0-9]{1,3}号",
+            r"(?:北海道|東京都|京都府|大阪府|[\p{Han}]{2,3}県)[\p{Han}\p{Hiragana}\p{Katakana}ー\-]{1,20}?[0-9]{1,2}丁目[0-9]{1,3}番[0-9]{1,3}号",
+            r"[\p{Han}\p{Hiragana}\p{Katakana}A-Za-z]{1,12}(?:銀行|信用金庫|信金) ?[\p{Han}\p{Katakana}]{1,12}(?:支店|営業部|出張所) ?(?:普通|当座|貯蓄) ?[0-9]{7}(?-u:\b)",
         ];
         let regex = Regex::new_many(&patterns).map_err(|e| PatternError(e.to_string()))?;
-        let password = Regex::new(r#"^"?([^\s"',;]{6,64})"#).map_err(|e| PatternError(e.to_string()))?;
+        let password =
+            Regex::new(r#"^"?([^\s"',;]{6,64})"#).map_err(|e| PatternError(e.to_string()))?;
         Ok(Patterns { regex, password })
     }
 
-    /// Every validated value in `text` (already normalised), in order of appearance.
-    pub fn scan(&self, text: &str, out: &mut Vec<Found>, near_misses: &mut u64) {
+    /// Every validated value in `text` (already normalised), in order of appearance. `context`
+    /// is the table header of a cell (empty for free text).
+    pub fn scan(&self, text: &str, context: &str, out: &mut Vec<Found>, near_misses: &mut u64) {
         for m in self.regex.find_iter(text) {
             let s = &text[m.range()];
             match m.pattern().as_usize() {
-                EMAIL => out.push(Found { category: "email", normal: s.to_ascii_lowercase() }),
-                DIGITS => classify_digits(text, m.start(), s, out, near_misses),
+                EMAIL => out.push(Found {
+                    category: "email",
+                    normal: s.to_ascii_lowercase(),
+                }),
+                DIGITS => classify_digits(text, context, m.start(), s, out, near_misses),
                 IBAN => {
                     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
                     if iban_valid(&compact) {
-                        out.push(Found { category: "iban", normal: compact });
+                        out.push(Found {
+                            category: "iban",
+                            normal: compact,
+                        });
                     }
                 }
                 POSTAL => {
-                    let digits: String = s.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect();
-                    out.push(Found { category: "postal_code", normal: digits });
+                    let digits: String = s
+                        .chars()
+                        .filter(|c| c.is_ascii_digit() || *c == '-')
+                        .collect();
+                    out.push(Found {
+                        category: "postal_code",
+                        normal: digits,
+                    });
                 }
-                AWS => out.push(Found { category: "cloud_access_key", normal: s.to_owned() }),
-                TOKEN => out.push(Found { category: "api_token", normal: s.to_owned() }),
+                AWS => out.push(Found {
+                    category: "cloud_access_key",
+                    normal: s.to_owned(),
+                }),
+                TOKEN => out.push(Found {
+                    category: "api_token",
+                    normal: s.to_owned(),
+                }),
                 PEM => {
                     let body = s.rsplit(char::is_whitespace).next().unwrap_or(s);
-                    out.push(Found { category: "private_key", normal: body.to_owned() });
+                    out.push(Found {
+                        category: "private_key",
+                        normal: body.to_owned(),
+                    });
                 }
                 PASSWORD => {
                     let rest = &text[m.end()..];
                     let mut caps = self.password.create_captures();
-                    self.password.search_captures(&regex_automata::Input::new(rest), &mut caps);
+                    self.password
+                        .search_captures(&regex_automata::Input::new(rest), &mut caps);
                     if let Some(v) = caps.get_group(1) {
-                        out.push(Found { category: "password", normal: rest[v.range()].to_owned() });
+                        out.push(Found {
+                            category: "password",
+                            normal: rest[v.range()].to_owned(),
+                        });
                     }
                 }
-                ADDRESS => out.push(Found { category: "postal_address", normal: s.to_owned() }),
+                ADDRESS => out.push(Found {
+                    category: "postal_address",
+                    normal: s.to_owned(),
+                }),
+                BANK => out.push(Found {
+                    category: "bank_account",
+                    normal: s.split_whitespace().collect::<Vec<_>>().join(" "),
+                }),
                 _ => {}
             }
         }
@@ -100,36 +151,93 @@ fn card_brand(digits: &str) -> bool {
     let n = digits.len();
     match digits.as_bytes().first() {
         Some(b'4') => matches!(n, 13 | 16 | 19),
-        Some(b'5') => (51..=55).contains(&p2) && n == 16 || (50..=69).contains(&p2) && (12..=19).contains(&n),
+        Some(b'5') => {
+            (51..=55).contains(&p2) && n == 16 || (50..=69).contains(&p2) && (12..=19).contains(&n)
+        }
         Some(b'2') => (2221..=2720).contains(&p4) && n == 16,
-        Some(b'3') => (p2 == 34 || p2 == 37) && n == 15 || (3528..=3589).contains(&p4) && (16..=19).contains(&n) || (p4 == 2131 || p4 == 1800) && n == 15 || (p2 == 36 || p2 == 38 || p2 == 39 || (300..=305).contains(&(p4 / 10))) && (14..=19).contains(&n),
-        Some(b'6') => (p4 == 6011 || (644..=649).contains(&(p4 / 10)) || p2 == 65 || (622_126..=622_925).contains(&p6)) && (16..=19).contains(&n) || p2 == 62 && (16..=19).contains(&n) || p2 == 67 && (12..=19).contains(&n),
+        Some(b'3') => {
+            (p2 == 34 || p2 == 37) && n == 15
+                || (3528..=3589).contains(&p4) && (16..=19).contains(&n)
+                || (p4 == 2131 || p4 == 1800) && n == 15
+                || (p2 == 36 || p2 == 38 || p2 == 39 || (300..=305).contains(&(p4 / 10)))
+                    && (14..=19).contains(&n)
+        }
+        Some(b'6') => {
+            (p4 == 6011
+                || (644..=649).contains(&(p4 / 10))
+                || p2 == 65
+                || (622_126..=622_925).contains(&p6))
+                && (16..=19).contains(&n)
+                || p2 == 62 && (16..=19).contains(&n)
+                || p2 == 67 && (12..=19).contains(&n)
+        }
         Some(b'1') => p4 == 1800 && n == 15,
         _ => false,
     }
 }
 
-fn classify_digits(text: &str, start: usize, token: &str, out: &mut Vec<Found>, near_misses: &mut u64) {
+fn has_my_number_context(text: &str, context: &str, start: usize) -> bool {
+    let before: String = text[..start]
+        .chars()
+        .rev()
+        .take(80)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let haystack = format!("{} {}", context.to_lowercase(), before.to_lowercase());
+    MY_NUMBER_CONTEXT.iter().any(|k| haystack.contains(k))
+}
+
+fn classify_digits(
+    text: &str,
+    context: &str,
+    start: usize,
+    token: &str,
+    out: &mut Vec<Found>,
+    near_misses: &mut u64,
+) {
     // A digit run glued to a longer alphanumeric (inside an IBAN, a key, a version string) is
     // not an identifier.
-    if text[..start].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '.') {
+    if text[..start]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '.')
+    {
         return;
     }
     let digits: String = token.chars().filter(char::is_ascii_digit).collect();
     if token.starts_with('+') {
         if let Some(e164) = phone_to_e164(token) {
-            out.push(Found { category: "phone", normal: e164 });
+            out.push(Found {
+                category: "phone",
+                normal: e164,
+            });
         }
         return;
     }
     match digits.len() {
         // A 13-digit number valid as a Corporate Number is one: 13-digit Visa cards were retired
         // years ago, and a tenth of Corporate Numbers also pass Luhn.
-        13 if corporate_number_valid(&digits) => out.push(Found { category: "corporate_number", normal: digits }),
-        13..=19 if luhn_valid(&digits) && card_brand(&digits) => out.push(Found { category: "credit_card", normal: digits }),
-        12 if my_number_valid(&digits) => out.push(Found { category: "my_number", normal: digits }),
+        13 if corporate_number_valid(&digits) => out.push(Found {
+            category: "corporate_number",
+            normal: digits,
+        }),
+        13..=19 if luhn_valid(&digits) && card_brand(&digits) => out.push(Found {
+            category: "credit_card",
+            normal: digits,
+        }),
+        12 if my_number_valid(&digits) && has_my_number_context(text, context, start) => {
+            out.push(Found {
+                category: "my_number",
+                normal: digits,
+            })
+        }
         10 | 11 if digits.starts_with('0') => match phone_to_e164(token) {
-            Some(e164) => out.push(Found { category: "phone", normal: e164 }),
+            Some(e164) => out.push(Found {
+                category: "phone",
+                normal: e164,
+            }),
             None => *near_misses += 1,
         },
         12 | 16 => *near_misses += 1,
@@ -145,21 +253,56 @@ mod tests {
         let p = Patterns::new().unwrap();
         let mut out = Vec::new();
         let mut near = 0;
-        p.scan(&crate::decode::normalize(text), &mut out, &mut near);
-        (out.into_iter().map(|f| (f.category, f.normal)).collect(), near)
+        p.scan(&crate::decode::normalize(text), "", &mut out, &mut near);
+        (
+            out.into_iter().map(|f| (f.category, f.normal)).collect(),
+            near,
+        )
     }
 
     #[test]
     fn validated_values_and_near_misses() {
-        let (found, near) = scan("連絡先 Taro.Yamada@Example.co.jp ／ ０９０－１２３４－５６７８、カード 4111 1111 1111 1111、注文番号 4111111111111112、\
+        let (found, near) = scan(
+            "連絡先 Taro.Yamada@Example.co.jp ／ ０９０－１２３４－５６７８、カード 4111 1111 1111 1111、注文番号 4111111111111112、\
             個人番号 1234-5678-9018 管理番号 123456789012 法人番号 1180301018771 IBAN GB82 WEST 1234 5698 7654 32 〒100-0001 東京都千代田区丸の内1丁目2番3号 \
-            Mastercard 2221 0000 0000 0009 +81 3-1234-5678 AKIAABCDEFGHIJKLMNOP password = \"s3cr3t!pw\"");
+            Mastercard 2221 0000 0000 0009 +81 3-1234-5678 AKIAABCDEFGHIJKLMNOP password = \"s3cr3t!pw\"",
+        );
         let cats: Vec<&str> = found.iter().map(|f| f.0).collect();
-        assert_eq!(cats, ["email", "phone", "credit_card", "my_number", "corporate_number", "iban", "postal_code", "postal_address", "credit_card", "phone", "cloud_access_key", "password"], "{found:?}");
+        assert_eq!(
+            cats,
+            [
+                "email",
+                "phone",
+                "credit_card",
+                "my_number",
+                "corporate_number",
+                "iban",
+                "postal_code",
+                "postal_address",
+                "credit_card",
+                "phone",
+                "cloud_access_key",
+                "password"
+            ],
+            "{found:?}"
+        );
         assert_eq!(found[0].1, "taro.yamada@example.co.jp");
         assert_eq!(found[1].1, "+819012345678");
         assert_eq!(found[11].1, "s3cr3t!pw");
-        assert_eq!(near, 2, "the Luhn-failing order number and the My-Number-shaped management number");
+        assert_eq!(
+            near, 2,
+            "the Luhn-failing order number and the My-Number-shaped management number"
+        );
+    }
+
+    #[test]
+    fn my_number_needs_context_and_bank_accounts_their_words() {
+        let (found, near) = scan(
+            "伝票 123456789018 / マイナンバー：1234 5678 9018 / 振込先 みずほ銀行 渋谷支店 普通 1234567",
+        );
+        let cats: Vec<&str> = found.iter().map(|f| f.0).collect();
+        assert_eq!(cats, ["my_number", "bank_account"], "{found:?}");
+        assert_eq!(near, 1, "the first number has no context");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use crate::cache::{Cache, CacheEntry, stamp};
 use crate::{Classifier, FileClassification};
 
 /// One file's result.
@@ -27,7 +28,11 @@ pub struct ScanEntry {
 /// Opens read-only with `O_NOATIME` where permitted (the owner or CAP_FOWNER), else plainly.
 fn open_read_only(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    match OpenOptions::new().read(true).custom_flags(libc::O_NOATIME).open(path) {
+    match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOATIME)
+        .open(path)
+    {
         Err(e) if e.raw_os_error() == Some(libc::EPERM) => OpenOptions::new().read(true).open(path),
         other => other,
     }
@@ -50,7 +55,9 @@ pub fn list(root: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
         for entry in entries.flatten() {
             let path = entry.path();
             match entry.file_type() {
-                Ok(t) if t.is_symlink() => skipped.push((path, "symbolic link not followed".into())),
+                Ok(t) if t.is_symlink() => {
+                    skipped.push((path, "symbolic link not followed".into()))
+                }
                 Ok(t) if t.is_dir() => stack.push(path),
                 Ok(t) if t.is_file() => files.push(path),
                 Ok(_) => skipped.push((path, "not a regular file".into())),
@@ -63,7 +70,12 @@ pub fn list(root: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
 }
 
 fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).unwrap_or(path).components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Classifies one file.
@@ -72,43 +84,125 @@ pub fn scan_file(classifier: &Classifier, root: &Path, path: &Path, max_bytes: u
     let mut bytes = Vec::new();
     let read = open_read_only(path).and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes));
     if let Err(e) = read {
-        return ScanEntry { path: rel, size: 0, sha256: String::new(), result: Err(format!("unreadable: {e}")) };
+        return ScanEntry {
+            path: rel,
+            size: 0,
+            sha256: String::new(),
+            result: Err(format!("unreadable: {e}")),
+        };
     }
-    let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let size = bytes.len() as u64;
     if size > max_bytes {
-        return ScanEntry { path: rel, size, sha256: String::new(), result: Err(format!("larger than the {max_bytes}-byte limit: not scanned")) };
+        return ScanEntry {
+            path: rel,
+            size,
+            sha256: String::new(),
+            result: Err(format!(
+                "larger than the {max_bytes}-byte limit: not scanned"
+            )),
+        };
     }
     let result = classifier.classify(&bytes).map_err(|e| e.to_string());
-    ScanEntry { path: rel, size, sha256, result }
+    ScanEntry {
+        path: rel,
+        size,
+        sha256,
+        result,
+    }
 }
 
-/// Classifies every file under `root` on `threads` threads; `progress` is called after each
-/// file with (files done, bytes done).
-pub fn scan_tree(classifier: &Classifier, root: &Path, threads: usize, max_bytes: u64, progress: &(dyn Fn(u64, u64) + Sync)) -> (Vec<ScanEntry>, Vec<(PathBuf, String)>) {
-    let (files, skipped) = list(root);
-    let queue = Mutex::new(files.into_iter().enumerate().collect::<VecDeque<_>>());
-    let results = Mutex::new(Vec::new());
+/// Classifies every file under `root` on `threads` threads, reusing `cache` entries whose size
+/// and modification time still match (those files are not read); `progress` is called after
+/// each file with (files done, bytes done). Returns the entries, the paths skipped with the
+/// reason, and how many results came from the cache.
+pub fn scan_tree(
+    classifier: &Classifier,
+    root: &Path,
+    threads: usize,
+    max_bytes: u64,
+    cache: &mut Cache,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> (Vec<ScanEntry>, Vec<(PathBuf, String)>, u64) {
+    let (all, skipped) = list(root);
+    let mut results: Vec<(usize, ScanEntry)> = Vec::new();
+    let mut files = Vec::new();
+    let mut cached = 0u64;
+    for (i, path) in all.into_iter().enumerate() {
+        let absolute = std::fs::canonicalize(&path)
+            .unwrap_or_else(|_| path.clone())
+            .display()
+            .to_string();
+        let hit = std::fs::symlink_metadata(&path).ok().and_then(|m| {
+            let (size, mtime) = stamp(&m);
+            cache.get(&absolute, size, mtime).cloned()
+        });
+        match hit {
+            Some(e) => {
+                cached += 1;
+                let result = match (e.classification, e.error) {
+                    (Some(c), _) => Ok(c),
+                    (None, err) => Err(err.unwrap_or_else(|| "not scanned".into())),
+                };
+                results.push((
+                    i,
+                    ScanEntry {
+                        path: relative(root, &path),
+                        size: e.size,
+                        sha256: e.sha256,
+                        result,
+                    },
+                ));
+            }
+            None => files.push((i, path, absolute)),
+        }
+    }
+    let queue = Mutex::new(files.into_iter().collect::<VecDeque<_>>());
+    let fresh = Mutex::new(Vec::new());
     let done = Mutex::new((0u64, 0u64));
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
-            s.spawn(|| loop {
-                let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                let Some((i, path)) = next else { break };
-                let entry = scan_file(classifier, root, &path, max_bytes);
-                let size = entry.size;
-                if let Ok(mut r) = results.lock() {
-                    r.push((i, entry));
-                }
-                if let Ok(mut d) = done.lock() {
-                    d.0 += 1;
-                    d.1 += size;
-                    progress(d.0, d.1);
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some((i, path, absolute)) = next else {
+                        break;
+                    };
+                    let stamp_before = std::fs::symlink_metadata(&path).ok().map(|m| stamp(&m));
+                    let entry = scan_file(classifier, root, &path, max_bytes);
+                    let size = entry.size;
+                    if let Ok(mut r) = fresh.lock() {
+                        r.push((i, absolute, stamp_before, entry));
+                    }
+                    if let Ok(mut d) = done.lock() {
+                        d.0 += 1;
+                        d.1 += size;
+                        progress(d.0, d.1);
+                    }
                 }
             });
         }
     });
-    let mut results = results.into_inner().unwrap_or_default();
+    for (i, absolute, stamp_before, entry) in fresh.into_inner().unwrap_or_default() {
+        if let Some((size, mtime_ns)) = stamp_before {
+            cache.put(CacheEntry {
+                path: absolute,
+                size,
+                mtime_ns,
+                sha256: entry.sha256.clone(),
+                classification: entry.result.as_ref().ok().cloned(),
+                error: entry.result.as_ref().err().cloned(),
+            });
+        }
+        results.push((i, entry));
+    }
     results.sort_by_key(|(i, _)| *i);
-    (results.into_iter().map(|(_, e)| e).collect(), skipped)
+    (
+        results.into_iter().map(|(_, e)| e).collect(),
+        skipped,
+        cached,
+    )
 }

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use breachscope_classify::extract::Limits;
 use breachscope_classify::{Classifier, ValueHash};
+use breachscope_simulate::Scenario;
 use breachscope_simulate::company::Company;
 use breachscope_simulate::content::write_shares;
-use breachscope_simulate::Scenario;
 
 #[test]
 fn validated_categories_have_precision_and_recall_above_099() {
@@ -18,7 +18,11 @@ fn validated_categories_have_precision_and_recall_above_099() {
     let scenario = Scenario::preset("small").unwrap();
     let company = Company::build(&scenario).unwrap();
     let files = write_shares(dir.path(), &scenario, &company).unwrap();
-    let classifier = Classifier::new(b"test key of at least sixteen bytes".to_vec(), Limits::default()).unwrap();
+    let classifier = Classifier::new(
+        b"test key of at least sixteen bytes".to_vec(),
+        Limits::default(),
+    )
+    .unwrap();
     // category → (true positives, false positives, false negatives), counted per file.
     let mut tally: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -27,15 +31,36 @@ fn validated_categories_have_precision_and_recall_above_099() {
         let bytes = std::fs::read(dir.path().join(&f.share).join(&f.path)).unwrap();
         let c = classifier.classify(&bytes).unwrap();
         formats.insert((c.format.clone(), c.encoding.clone()));
-        for category in ["email", "phone", "credit_card", "my_number", "corporate_number", "iban", "cloud_access_key", "api_token", "password", "private_key"] {
-            let planted: BTreeSet<ValueHash> = f.planted.get(category).map(|s| s.iter().map(|v| classifier.hash(category, v)).collect()).unwrap_or_default();
+        for category in [
+            "email",
+            "phone",
+            "credit_card",
+            "my_number",
+            "corporate_number",
+            "iban",
+            "cloud_access_key",
+            "api_token",
+            "password",
+            "private_key",
+        ] {
+            let planted: BTreeSet<ValueHash> = f
+                .planted
+                .get(category)
+                .map(|s| s.iter().map(|v| classifier.hash(category, v)).collect())
+                .unwrap_or_default();
             let found = c.hashes.get(category).cloned().unwrap_or_default();
             let t = tally.entry(category.to_owned()).or_default();
             t.0 += planted.intersection(&found).count() as u64;
             t.1 += found.difference(&planted).count() as u64;
             t.2 += planted.difference(&found).count() as u64;
         }
-        for category in ["person_name", "postal_address", "postal_code", "date_of_birth", "bank_account"] {
+        for category in [
+            "person_name",
+            "postal_address",
+            "postal_code",
+            "date_of_birth",
+            "bank_account",
+        ] {
             let e = counts.entry(category.to_owned()).or_default();
             e.0 += f.planted.get(category).map_or(0, |s| s.len() as u64);
             e.1 += c.categories.get(category).copied().unwrap_or(0);
@@ -45,10 +70,24 @@ fn validated_categories_have_precision_and_recall_above_099() {
     for (category, (tp, fp, fn_)) in &tally {
         let precision = *tp as f64 / (*tp + *fp).max(1) as f64;
         let recall = *tp as f64 / (*tp + *fn_).max(1) as f64;
-        println!("{category:18} tp {tp:6} fp {fp:4} fn {fn_:4} precision {precision:.4} recall {recall:.4}");
-        if ["email", "phone", "credit_card", "my_number", "corporate_number", "iban"].contains(&category.as_str()) {
+        println!(
+            "{category:18} tp {tp:6} fp {fp:4} fn {fn_:4} precision {precision:.4} recall {recall:.4}"
+        );
+        if [
+            "email",
+            "phone",
+            "credit_card",
+            "my_number",
+            "corporate_number",
+            "iban",
+        ]
+        .contains(&category.as_str())
+        {
             assert!(*tp > 0, "{category} planted");
-            assert!(precision >= 0.99 && recall >= 0.99, "{category}: precision {precision:.4} recall {recall:.4}");
+            assert!(
+                precision >= 0.99 && recall >= 0.99,
+                "{category}: precision {precision:.4} recall {recall:.4}"
+            );
         }
     }
     for (category, (planted, found)) in &counts {

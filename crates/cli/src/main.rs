@@ -7,6 +7,7 @@ mod demo;
 mod investigate;
 mod normalize;
 mod options;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,8 @@ enum Command {
     Investigate(investigate::InvestigateArgs),
     /// Read evidence (Zeek conn/dns logs, Samba audit logs) and write it as OCSF JSON lines.
     Normalize(normalize::NormalizeArgs),
+    /// Classify the files of share copies: personal data, secrets, business identifiers.
+    Scan(scan::ScanArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Investigate(args) => investigate::run(&args),
         Command::Normalize(args) => normalize::run(&args),
+        Command::Scan(args) => scan::run(&args),
     };
     match result {
         Ok(code) => code,

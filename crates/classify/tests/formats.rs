@@ -1,0 +1,305 @@
+//! Every format yields the same values as its plain-text twin; bombs hit their limits; a scan
+//! leaves access times untouched.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use breachscope_classify::extract::Limits;
+use breachscope_classify::{Classifier, FileClassification, ValueHash};
+use breachscope_simulate::ooxml;
+
+const LINES: &[&str] = &[
+    "連絡先 山田 太郎 taro.yamada@example.co.jp 電話 ０９０－１２３４－５６７８",
+    "Contact: emma.smith@example.com +44 20 7946 0123",
+    "カード 4111 1111 1111 1111 / 注文番号 4111111111111112",
+    "個人番号 1234 5678 9018 / 管理番号 123456789012",
+    "取引先 法人番号 1180301018771 IBAN GB82 WEST 1234 5698 7654 32",
+    "〒100-0001 東京都千代田区丸の内1丁目2番3号",
+];
+
+fn classifier() -> Classifier {
+    Classifier::new(
+        b"format test key, sixteen bytes+".to_vec(),
+        Limits::default(),
+    )
+    .unwrap()
+}
+
+fn values(c: &FileClassification) -> BTreeMap<String, BTreeSet<ValueHash>> {
+    c.hashes.clone()
+}
+
+fn zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, body) in entries {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(body).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn pdf(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 10 Tf 20 760 Td 14 TL\n");
+    for l in lines {
+        content.push_str(&format!(
+            "({}) Tj T*\n",
+            l.replace('(', "\\(").replace(')', "\\)")
+        ));
+    }
+    content.push_str("ET\n");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn every_format_yields_the_values_of_its_plain_text_twin() {
+    let c = classifier();
+    let text = LINES.join("\n") + "\n";
+    let twin = values(&c.classify(text.as_bytes()).unwrap());
+    let cats: BTreeSet<&str> = twin.keys().map(String::as_str).collect();
+    assert_eq!(
+        cats,
+        [
+            "corporate_number",
+            "credit_card",
+            "email",
+            "iban",
+            "my_number",
+            "phone",
+            "postal_address",
+            "postal_code"
+        ]
+        .into_iter()
+        .collect()
+    );
+    assert_eq!(twin["phone"].len(), 2);
+    assert_eq!(twin["email"].len(), 2);
+
+    let encode = |enc: &'static encoding_rs::Encoding| enc.encode(&text).0.into_owned();
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let paragraphs: Vec<String> = LINES.iter().map(|s| s.to_string()).collect();
+    let cells: Vec<Vec<String>> = std::iter::once(vec!["メモ".to_string()])
+        .chain(LINES.iter().map(|l| vec![l.to_string()]))
+        .collect();
+    let slide = format!(
+        "<p:sld xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:cSld><p:spTree><p:sp><p:txBody>{}</p:txBody></p:sp></p:spTree></p:cSld></p:sld>",
+        LINES
+            .iter()
+            .map(|l| format!("<a:p><a:r><a:t>{}</a:t></a:r></a:p>", ooxml::xml_escape(l)))
+            .collect::<String>()
+    );
+    let ods_content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\"><office:body><office:spreadsheet><table:table table:name=\"Sheet1\"><table:table-row><table:table-cell office:value-type=\"string\"><text:p>メモ</text:p></table:table-cell></table:table-row>{}</table:table></office:spreadsheet></office:body></office:document-content>",
+        LINES.iter().map(|l| format!("<table:table-row><table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell></table:table-row>", ooxml::xml_escape(l))).collect::<String>()
+    );
+    let ods = zip(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet".to_vec()),
+        ("META-INF/manifest.xml", b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\"><manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/><manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/></manifest:manifest>".to_vec()),
+        ("content.xml", ods_content.into_bytes()),
+    ]);
+    let csv = std::iter::once("メモ,番号".to_string())
+        .chain(
+            LINES
+                .iter()
+                .enumerate()
+                .map(|(i, l)| format!("\"{l}\",{i}")),
+        )
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let tsv = std::iter::once("メモ\t番号".to_string())
+        .chain(LINES.iter().enumerate().map(|(i, l)| format!("{l}\t{i}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("shift_jis", encode(encoding_rs::SHIFT_JIS), "text"),
+        ("euc-jp", encode(encoding_rs::EUC_JP), "text"),
+        ("iso-2022-jp", encode(encoding_rs::ISO_2022_JP), "text"),
+        ("utf-16le", utf16, "text"),
+        ("csv", csv.into_bytes(), "csv"),
+        (
+            "csv shift_jis",
+            encoding_rs::SHIFT_JIS
+                .encode(
+                    &std::iter::once("メモ,番号".to_string())
+                        .chain(
+                            LINES
+                                .iter()
+                                .enumerate()
+                                .map(|(i, l)| format!("\"{l}\",{i}")),
+                        )
+                        .collect::<Vec<_>>()
+                        .join("\r\n"),
+                )
+                .0
+                .into_owned(),
+            "csv",
+        ),
+        ("tsv", tsv.into_bytes(), "tsv"),
+        ("docx", ooxml::docx(&paragraphs).unwrap(), "docx"),
+        ("xlsx", ooxml::xlsx("メモ", &cells).unwrap(), "xlsx"),
+        (
+            "pptx",
+            zip(&[
+                ("[Content_Types].xml", b"<Types/>".to_vec()),
+                ("ppt/slides/slide1.xml", slide.into_bytes()),
+            ]),
+            "pptx",
+        ),
+        ("ods", ods, "ods"),
+        (
+            "zip",
+            zip(&[("notes/memo.txt", text.clone().into_bytes())]),
+            "zip",
+        ),
+        ("gzip", gzip(text.as_bytes()), "gzip+text"),
+    ];
+    for (name, bytes, format) in cases {
+        let got = c.classify(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got.format, format, "{name}");
+        assert_eq!(
+            values(&got),
+            twin,
+            "{name}: values differ from the plain-text twin"
+        );
+    }
+
+    // PDF (ASCII lines only: the test PDF uses a standard Type 1 font).
+    let ascii: Vec<&str> = vec![
+        "Contact: emma.smith@example.com +44 20 7946 0123",
+        "Card 4111 1111 1111 1111 IBAN GB82 WEST 1234 5698 7654 32",
+    ];
+    let ascii_twin = values(&c.classify((ascii.join("\n") + "\n").as_bytes()).unwrap());
+    match c.classify(&pdf(&ascii)) {
+        Ok(got) => {
+            assert_eq!(got.format, "pdf");
+            assert_eq!(values(&got), ascii_twin);
+        }
+        Err(e) => {
+            assert!(e.to_string().contains("pdftotext is not installed"), "{e}");
+            eprintln!("SKIPPED PDF twin: {e}");
+        }
+    }
+}
+
+#[test]
+fn bombs_hit_their_limits() {
+    let c = classifier();
+    // A member that inflates 10 000-fold.
+    let bomb = zip(&[("zeros.txt", vec![b'0'; 50 << 20])]);
+    let got = c.classify(&bomb).unwrap();
+    assert!(
+        got.warnings.iter().any(|w| w.contains("compression ratio")),
+        "{:?}",
+        got.warnings
+    );
+    // Archives nested deeper than the limit.
+    let mut nested = zip(&[("memo.txt", b"a.b@example.com".to_vec())]);
+    for i in 0..5 {
+        nested = zip(&[(&format!("level{i}.zip"), nested)]);
+    }
+    let got = c.classify(&nested).unwrap();
+    assert!(
+        got.warnings.iter().any(|w| w.contains("nesting")),
+        "{:?}",
+        got.warnings
+    );
+    assert!(got.hashes.is_empty());
+    // A gzip bomb.
+    let err = c.classify(&gzip(&vec![0u8; 80 << 20])).unwrap_err();
+    assert!(err.to_string().contains("limit"), "{err}");
+    // A small total limit stops a large but honest archive.
+    let small = Classifier::new(
+        b"format test key, sixteen bytes+".to_vec(),
+        Limits {
+            max_total: 1000,
+            ..Limits::default()
+        },
+    )
+    .unwrap();
+    let honest = zip(&[(
+        "a.txt",
+        (0..5000).map(|i| (b'a' + (i * 7 % 26) as u8)).collect(),
+    )]);
+    assert!(
+        small
+            .classify(&honest)
+            .unwrap()
+            .warnings
+            .iter()
+            .any(|w| w.contains("total limit"))
+    );
+}
+
+#[test]
+fn scanning_keeps_access_times() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("customers.csv");
+    std::fs::write(&path, "氏名,メール\n山田 太郎,taro@example.co.jp\n").unwrap();
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_times(std::fs::FileTimes::new().set_accessed(old))
+        .unwrap();
+    let before = std::fs::metadata(&path).unwrap().atime();
+    if before != 1_000_000 {
+        eprintln!("SKIPPED: this filesystem does not keep a set access time ({before})");
+        return;
+    }
+    let c = classifier();
+    let mut cache = breachscope_classify::cache::Cache::default();
+    let (entries, _, _) =
+        breachscope_classify::walk::scan_tree(&c, dir.path(), 2, 1 << 20, &mut cache, &|_, _| {});
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0].result.as_ref().unwrap().categories.get("email"),
+        Some(&1)
+    );
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().atime(),
+        before,
+        "the scan changed the access time"
+    );
+}
