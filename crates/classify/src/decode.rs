@@ -4,6 +4,17 @@
 use encoding_rs::Encoding;
 use unicode_normalization::UnicodeNormalization;
 
+/// Decodes owned bytes without copying them when they are already UTF-8 (the common case).
+pub fn decode_owned(bytes: Vec<u8>) -> (String, String) {
+    if !bytes.starts_with(&[0xef, 0xbb, 0xbf]) && !memchr_esc_dollar(&bytes) {
+        match String::from_utf8(bytes) {
+            Ok(text) => return (text, "utf-8".into()),
+            Err(e) => return decode(e.as_bytes()),
+        }
+    }
+    decode(&bytes)
+}
+
 /// Decodes `bytes`, returning the text and the encoding's name (`utf-8`, `utf-8-bom`,
 /// `utf-16le`, `shift_jis`, `euc-jp`, `iso-2022-jp`, …).
 pub fn decode(bytes: &[u8]) -> (String, String) {
@@ -48,34 +59,54 @@ fn memchr_esc_dollar(bytes: &[u8]) -> bool {
 /// as is (no copy), which keeps the common case at memory speed; [`normalize_nfkc`] is the
 /// full normalisation.
 pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
-    // Every character folded here is encoded in UTF-8 starting with 0xE2, 0xE3 or 0xEF.
-    if !text.bytes().any(|b| b == 0xef || b == 0xe3 || b == 0xe2) {
+    // Every character folded here is three bytes in UTF-8: EF BC 81–EF BD 9E (full-width ASCII),
+    // E3 80 80 (ideographic space), E2 80 90/91/95 and E2 88 92 (dashes), E3 83 BC (ー). E3
+    // starts every kana, so candidates are found with SIMD searches for EF, E2 and the two
+    // E3 sequences rather than byte by byte.
+    let bytes = text.as_bytes();
+    let mut candidates: Vec<usize> = memchr::memchr2_iter(0xef, 0xe2, bytes).collect();
+    candidates.extend(memchr::memmem::find_iter(bytes, "\u{3000}"));
+    candidates.extend(memchr::memmem::find_iter(bytes, "ー"));
+    if candidates.is_empty() {
         return std::borrow::Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len());
-    let mut changed = false;
-    for c in text.chars() {
-        let folded = match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xff01 + 0x21),
-            '\u{3000}' => Some(' '),
-            '‐' | '‑' | '−' | '―' => Some('-'),
-            // The prolonged sound mark is a dash only where it is misused between digits
+    candidates.sort_unstable();
+    let mut out: Option<String> = None;
+    let mut copied = 0usize;
+    for i in candidates {
+        if i < copied || i + 2 >= bytes.len() {
+            continue;
+        }
+        let (b, b1, b2) = (bytes[i], bytes[i + 1], bytes[i + 2]);
+        let folded: Option<u8> = match (b, b1, b2) {
+            (0xef, 0xbc, 0x81..=0xbf) => Some(b2 - 0x81 + 0x21),
+            (0xef, 0xbd, 0x80..=0x9e) => Some(b2 - 0x80 + 0x60),
+            (0xe3, 0x80, 0x80) => Some(b' '),
+            (0xe2, 0x80, 0x90 | 0x91 | 0x95) | (0xe2, 0x88, 0x92) => Some(b'-'),
+            // The prolonged sound mark is a dash only where it is misused after a digit
             // (`090ー1234ー5678`); in words (`マイナンバー`) it stays.
-            'ー' if out.ends_with(|p: char| p.is_ascii_digit()) => Some('-'),
+            (0xe3, 0x83, 0xbc) => {
+                let prev = match &out {
+                    Some(o) if copied == i => o.as_bytes().last().copied(),
+                    _ => i.checked_sub(1).map(|j| bytes[j]),
+                };
+                prev.filter(u8::is_ascii_digit).map(|_| b'-')
+            }
             _ => None,
         };
-        match folded {
-            Some(f) => {
-                out.push(f);
-                changed = true;
-            }
-            None => out.push(c),
+        if let Some(f) = folded {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..i]);
+            o.push(char::from(f));
+            copied = i + 3;
         }
     }
-    if changed {
-        std::borrow::Cow::Owned(out)
-    } else {
-        std::borrow::Cow::Borrowed(text)
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(text),
     }
 }
 

@@ -213,6 +213,37 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     extract_inner(bytes, limits, 0, &mut budget)
 }
 
+/// Like [`extract`], but takes the bytes so that a plain UTF-8 text file is not copied.
+pub fn extract_owned(bytes: Vec<u8>, limits: &Limits) -> Result<Extracted, ExtractError> {
+    let container = bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(&[0x1f, 0x8b])
+        || bytes.starts_with(b"%PDF")
+        || bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]);
+    if container {
+        return extract(&bytes, limits);
+    }
+    let (text, encoding) = crate::decode::decode_owned(bytes);
+    Ok(text_extracted(text, encoding))
+}
+
+fn text_extracted(text: String, encoding: String) -> Extracted {
+    let mut out = Extracted {
+        encoding,
+        ..Extracted::default()
+    };
+    if looks_tabular(&text, '\t') {
+        out.format = "tsv".into();
+        out.tables.push(parse_delimited(&text, '\t'));
+    } else if looks_tabular(&text, ',') {
+        out.format = "csv".into();
+        out.tables.push(parse_delimited(&text, ','));
+    } else {
+        out.format = "text".into();
+        out.text = text;
+    }
+    out
+}
+
 fn extract_inner(
     bytes: &[u8],
     limits: &Limits,
@@ -324,18 +355,7 @@ fn extract_inner(
         return Ok(out);
     }
     let (text, encoding) = decode(bytes);
-    out.encoding = encoding;
-    if looks_tabular(&text, '\t') {
-        out.format = "tsv".into();
-        out.tables.push(parse_delimited(&text, '\t'));
-    } else if looks_tabular(&text, ',') {
-        out.format = "csv".into();
-        out.tables.push(parse_delimited(&text, ','));
-    } else {
-        out.format = "text".into();
-        out.text = text;
-    }
-    Ok(out)
+    Ok(text_extracted(text, encoding))
 }
 
 fn pdf(bytes: &[u8]) -> Result<Extracted, ExtractError> {

@@ -106,7 +106,7 @@ pub fn scan_file(classifier: &Classifier, root: &Path, path: &Path, max_bytes: u
             )),
         };
     }
-    let result = classifier.classify(&bytes).map_err(|e| e.to_string());
+    let result = classifier.classify_owned(bytes).map_err(|e| e.to_string());
     ScanEntry {
         path: rel,
         size,

@@ -258,7 +258,7 @@ fn bombs_hit_their_limits() {
     .unwrap();
     let honest = zip(&[(
         "a.txt",
-        (0..5000).map(|i| (b'a' + (i * 7 % 26) as u8)).collect(),
+        (0..5000).map(|i| b'a' + (i * 7 % 26) as u8).collect(),
     )]);
     assert!(
         small

@@ -27,6 +27,8 @@ fn validated_categories_have_precision_and_recall_above_099() {
     let mut tally: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut formats = BTreeSet::new();
+    let mut planted_union: BTreeMap<String, BTreeSet<ValueHash>> = BTreeMap::new();
+    let mut found_union: BTreeMap<String, BTreeSet<ValueHash>> = BTreeMap::new();
     for f in &files {
         let bytes = std::fs::read(dir.path().join(&f.share).join(&f.path)).unwrap();
         let c = classifier.classify(&bytes).unwrap();
@@ -49,6 +51,14 @@ fn validated_categories_have_precision_and_recall_above_099() {
                 .map(|s| s.iter().map(|v| classifier.hash(category, v)).collect())
                 .unwrap_or_default();
             let found = c.hashes.get(category).cloned().unwrap_or_default();
+            planted_union
+                .entry(category.to_owned())
+                .or_default()
+                .extend(planted.iter().copied());
+            found_union
+                .entry(category.to_owned())
+                .or_default()
+                .extend(found.iter().copied());
             let t = tally.entry(category.to_owned()).or_default();
             t.0 += planted.intersection(&found).count() as u64;
             t.1 += found.difference(&planted).count() as u64;
@@ -89,6 +99,21 @@ fn validated_categories_have_precision_and_recall_above_099() {
                 "{category}: precision {precision:.4} recall {recall:.4}"
             );
         }
+    }
+    // Distinct totals over all files are exact for the validated categories.
+    for category in [
+        "email",
+        "phone",
+        "credit_card",
+        "my_number",
+        "corporate_number",
+        "iban",
+    ] {
+        assert_eq!(
+            found_union[category].len(),
+            planted_union[category].len(),
+            "{category} distinct total"
+        );
     }
     for (category, (planted, found)) in &counts {
         println!("{category:18} planted (per file, summed) {planted:6} found {found:6}");
