@@ -40,10 +40,73 @@ const MY_NUMBER_CONTEXT: &[&str] = &[
 ];
 
 /// The compiled patterns.
+///
+/// Long texts are searched in two passes that together find what the single multi-pattern pass
+/// finds: the patterns that start with a literal (keys, tokens, PEM, password keywords) run over
+/// the whole text, where their literal prefilter makes them fast; the others all need an ASCII
+/// digit or `@` inside their match, so they run only on windows around those bytes (the search
+/// spans the full text, so word boundaries at a window's edge see the real neighbours).
 #[derive(Debug)]
 pub struct Patterns {
     regex: Regex,
+    literal: Regex,
+    anchored: Regex,
     password: Regex,
+}
+
+/// Pattern ids of [`Patterns::literal`] and [`Patterns::anchored`] in the full set.
+const LITERAL_IDS: [usize; 4] = [AWS, TOKEN, PEM, PASSWORD];
+const ANCHORED_IDS: [usize; 6] = [EMAIL, DIGITS, IBAN, POSTAL, ADDRESS, BANK];
+/// Texts shorter than this are searched in one pass.
+const WINDOWED_FROM: usize = 4096;
+/// Bytes a match can reach before and after its digit or `@`.
+const BEFORE: usize = 192;
+const AFTER: usize = 384;
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-' | b'@' | b'/' | b'=')
+}
+
+/// Windows around ASCII digits and `@`, merged, widened to whole tokens and characters.
+fn windows(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let end = (i + 64).min(n);
+        let chunk = &bytes[i..end];
+        // Branch-free test of a whole chunk (vectorised), then the positions in a hit chunk.
+        if chunk.iter().fold(false, |acc, &b| {
+            acc | (b.wrapping_sub(b'0') < 10) | (b == b'@')
+        }) {
+            for (k, &b) in chunk.iter().enumerate() {
+                if b.is_ascii_digit() || b == b'@' {
+                    let p = i + k;
+                    let (s, e) = (p.saturating_sub(BEFORE), (p + AFTER).min(n));
+                    match out.last_mut() {
+                        Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                        _ => out.push((s, e)),
+                    }
+                }
+            }
+        }
+        i = end;
+    }
+    let mut widened: Vec<(usize, usize)> = Vec::with_capacity(out.len());
+    for (mut s, mut e) in out {
+        while s > 0 && (!text.is_char_boundary(s) || is_token_byte(bytes[s - 1])) {
+            s -= 1;
+        }
+        while e < n && (!text.is_char_boundary(e) || is_token_byte(bytes[e])) {
+            e += 1;
+        }
+        match widened.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => widened.push((s, e)),
+        }
+    }
+    widened
 }
 
 /// Why the patterns could not be built (a bug, reported rather than panicking).
@@ -67,22 +130,63 @@ impl Patterns {
             r"[\p{Han}\p{Hiragana}\p{Katakana}A-Za-z]{1,12}(?:銀行|信用金庫|信金) ?[\p{Han}\p{Katakana}]{1,12}(?:支店|営業部|出張所) ?(?:普通|当座|貯蓄) ?[0-9]{7}(?-u:\b)",
         ];
         let regex = Regex::new_many(&patterns).map_err(|e| PatternError(e.to_string()))?;
+        let literal = Regex::new_many(&LITERAL_IDS.map(|i| patterns[i]))
+            .map_err(|e| PatternError(e.to_string()))?;
+        let anchored = Regex::new_many(&ANCHORED_IDS.map(|i| patterns[i]))
+            .map_err(|e| PatternError(e.to_string()))?;
         let password =
             Regex::new(r#"^"?([^\s"',;]{6,64})"#).map_err(|e| PatternError(e.to_string()))?;
-        Ok(Patterns { regex, password })
+        Ok(Patterns {
+            regex,
+            literal,
+            anchored,
+            password,
+        })
     }
 
     /// Every validated value in `text` (already normalised), in order of appearance. `context`
     /// is the table header of a cell (empty for free text).
     pub fn scan(&self, text: &str, context: &str, out: &mut Vec<Found>, near_misses: &mut u64) {
-        for m in self.regex.find_iter(text) {
-            let s = &text[m.range()];
-            match m.pattern().as_usize() {
+        let matches: Vec<(usize, usize, usize)> = if text.len() < WINDOWED_FROM {
+            self.regex
+                .find_iter(text)
+                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                .collect()
+        } else {
+            let mut all: Vec<(usize, usize, usize)> = self
+                .literal
+                .find_iter(text)
+                .map(|m| (m.start(), m.end(), LITERAL_IDS[m.pattern().as_usize()]))
+                .collect();
+            for (s, e) in windows(text) {
+                let input = regex_automata::Input::new(text).span(s..e);
+                all.extend(
+                    self.anchored
+                        .find_iter(input)
+                        .map(|m| (m.start(), m.end(), ANCHORED_IDS[m.pattern().as_usize()])),
+                );
+            }
+            // Leftmost first, as one pass would: an earlier match wins, and at the same start
+            // the pattern listed first.
+            all.sort_unstable();
+            let mut kept: Vec<(usize, usize, usize)> = Vec::with_capacity(all.len());
+            let mut end = 0;
+            for m in all {
+                if m.0 >= end {
+                    end = m.1;
+                    kept.push(m);
+                }
+            }
+            kept
+        };
+        for (start, end, id) in matches {
+            let s = &text[start..end];
+            match id {
                 EMAIL => out.push(Found {
                     category: "email",
                     normal: s.to_ascii_lowercase(),
                 }),
-                DIGITS => classify_digits(text, context, m.start(), s, out, near_misses),
+                DIGITS => classify_digits(text, context, start, s, out, near_misses),
                 IBAN => {
                     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
                     if iban_valid(&compact) {
@@ -118,7 +222,7 @@ impl Patterns {
                     });
                 }
                 PASSWORD => {
-                    let rest = &text[m.end()..];
+                    let rest = &text[end..];
                     let mut caps = self.password.create_captures();
                     self.password
                         .search_captures(&regex_automata::Input::new(rest), &mut caps);
@@ -303,6 +407,52 @@ mod tests {
         let cats: Vec<&str> = found.iter().map(|f| f.0).collect();
         assert_eq!(cats, ["my_number", "bank_account"], "{found:?}");
         assert_eq!(near, 1, "the first number has no context");
+    }
+
+    #[test]
+    fn windowed_search_finds_what_one_pass_finds() {
+        let p = Patterns::new().unwrap();
+        let mut text = String::new();
+        let filler = "本件については引き続き関係部署と調整の上、次回の定例会で進捗を報告する。 The review covered the open items. ";
+        for i in 0..300 {
+            text.push_str(filler);
+            match i % 9 {
+                0 => text.push_str(&format!("mail user{i}.name@example.co.jp ")),
+                1 => text.push_str("電話 ０９０－１２３４－５６７８ "),
+                2 => text.push_str("カード 4111 1111 1111 1111 注文 4111111111111112 "),
+                3 => text.push_str("マイナンバー 1234 5678 9018 "),
+                4 => text.push_str("〒100-0001 東京都千代田区丸の内1丁目2番3号 "),
+                5 => text.push_str("AKIAABCDEFGHIJKLMNOP password=\"hunter2!!\" "),
+                6 => text
+                    .push_str("IBAN GB82 WEST 1234 5698 7654 32 みずほ銀行 渋谷支店 普通 1234567 "),
+                7 => text.push_str(
+                    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA+123456789012abcdef\n",
+                ),
+                _ => text.push_str("v2.4111111111111111 x1180301018771y "),
+            }
+        }
+        let text = crate::decode::normalize(&text).into_owned();
+        assert!(text.len() > WINDOWED_FROM);
+        let mut windowed = Vec::new();
+        let mut near_w = 0;
+        p.scan(&text, "", &mut windowed, &mut near_w);
+        // The same text through the single pass, cut into pieces below the threshold at
+        // places no match crosses (the filler's first character).
+        let mut single = Vec::new();
+        let mut near_s = 0;
+        for (k, piece) in text.split("本件").enumerate() {
+            let piece = if k == 0 {
+                piece.to_owned()
+            } else {
+                format!("本件{piece}")
+            };
+            p.scan(&piece, "", &mut single, &mut near_s);
+        }
+        windowed.sort();
+        single.sort();
+        assert_eq!(windowed, single);
+        assert_eq!(near_w, near_s);
+        assert!(windowed.len() > 300);
     }
 
     #[test]
