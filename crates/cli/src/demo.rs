@@ -148,6 +148,18 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         samba_prefix: "%u|%I|%m|%S".into(),
         share_roots: Vec::new(),
         detected_at: None,
+        shares: truth
+            .layout
+            .share_roots
+            .keys()
+            .map(|s| {
+                format!(
+                    "{s}={}",
+                    args.dir.join(&truth.layout.shares).join(s).display()
+                )
+            })
+            .collect(),
+        key: None,
         out: out_dir.clone(),
     };
     let outcome = investigate(&investigate_args)?;
@@ -204,11 +216,35 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
                 "    bytes out to exfiltration endpoints: {}",
                 breachscope_detect::human_bytes(top.bytes_exfiltrated as f64)
             );
+            if let Some(r) = outcome.report.incidents.first() {
+                let pd: Vec<String> = r
+                    .personal_data
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect();
+                println!(
+                    "    files read: {}; personal data (distinct values): {}; people (estimate): {}",
+                    r.files.len(),
+                    if pd.is_empty() {
+                        "none".into()
+                    } else {
+                        pd.join(", ")
+                    },
+                    r.data_subjects_estimate
+                );
+            }
+            let n = &outcome.report.notification;
+            println!(
+                "    notification: APPI reportable {} ({}); GDPR Art. 33 {}",
+                n.appi_reportable,
+                n.appi_reasons.join("; "),
+                n.gdpr_article_33
+            );
         }
         None => println!("  no incidents"),
     }
     println!(
-        "  files read and personal data involved arrive with scoping and classification; report: {}",
+        "  report: {} (report.html and OCSF findings arrive with the next stage)",
         report_path.display()
     );
     match &truth.intrusion {

@@ -50,9 +50,31 @@ pub struct InvestigateArgs {
     /// When the breach was detected (RFC 3339; default: now).
     #[arg(long, value_name = "TIME")]
     pub detected_at: Option<String>,
+    /// A copy of a share, NAME=DIR (repeatable): the incident's files on it are classified.
+    #[arg(long = "share", value_name = "NAME=DIR")]
+    pub shares: Vec<String>,
+    /// Key of the keyed hashes (default ~/.config/breachscope/hash.key, created 0600).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     /// Output directory (created): report.json.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// Parses `--share NAME=DIR` values; every directory must exist.
+fn parse_shares(values: &[String]) -> Result<BTreeMap<String, PathBuf>> {
+    let mut shares = BTreeMap::new();
+    for v in values {
+        let Some((name, dir)) = v.split_once('=') else {
+            bail!("--share '{v}' must be NAME=DIR");
+        };
+        let dir = PathBuf::from(dir);
+        if !dir.is_dir() {
+            bail!("--share {name}: {} is not a directory", dir.display());
+        }
+        shares.insert(name.to_lowercase(), dir);
+    }
+    Ok(shares)
 }
 
 /// What an investigation produced.
@@ -123,8 +145,14 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             .as_microsecond(),
         None => jiff::Timestamp::now().as_microsecond(),
     };
+    let shares = parse_shares(&args.shares)?;
     let zeek_files = expand_paths(&args.zeek)?;
     let samba_files = expand_paths(&args.samba)?;
+    let classifier = if shares.is_empty() {
+        None
+    } else {
+        Some(crate::scan::classifier(args.key.as_ref())?.0)
+    };
     let mut engine = Engine::new(config, zone).context("configuration")?;
 
     // One stream per Zeek log kind (each is in time order on its own), one for Samba.
@@ -146,15 +174,16 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             );
         }
     }
+    let samba_config = SambaConfig {
+        prefix,
+        log_tz,
+        year: None,
+        share_roots,
+    };
     if !samba_files.is_empty() {
         sources.push(FileSequence::new(
-            samba_files,
-            Box::new(SambaParser::new(SambaConfig {
-                prefix,
-                log_tz,
-                year: None,
-                share_roots,
-            })),
+            samba_files.clone(),
+            Box::new(SambaParser::new(samba_config.clone())),
         ));
     }
     let bar = progress();
@@ -213,6 +242,104 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     detection.late_events += late;
     let incidents = correlate(&detection.alerts, &detection.history);
     let (start, end) = detection.history.span.unwrap_or((detected_at, detected_at));
+
+    // Scoping: a second pass over the audit logs collects the files each incident read.
+    let targets = incidents
+        .iter()
+        .map(|i| breachscope_scope::Target {
+            accounts: i.accounts.iter().cloned().collect(),
+            hosts: i.hosts.iter().map(|(ip, _)| *ip).collect(),
+            start: i.first_evidence,
+            end: i.last_activity,
+        })
+        .collect();
+    let mut scoper = breachscope_scope::Scoper::new(targets);
+    if !samba_files.is_empty() && !incidents.is_empty() {
+        for event in FileSequence::new(samba_files, Box::new(SambaParser::new(samba_config))) {
+            if let breachscope_model::Event::FileAccess(a) = &event {
+                scoper.observe(a);
+            }
+        }
+    }
+    let mut classified: BTreeMap<(String, String), breachscope_classify::walk::ScanEntry> =
+        BTreeMap::new();
+    let mut scoped: Vec<(Vec<r::IncidentFile>, BTreeMap<String, u64>, u64)> = Vec::new();
+    for n in 0..incidents.len() {
+        let mut files = Vec::new();
+        let mut union: BTreeMap<
+            String,
+            std::collections::BTreeSet<breachscope_classify::ValueHash>,
+        > = BTreeMap::new();
+        for ((share, path), reads) in scoper.files(n).into_iter().flatten() {
+            let entry = match (&classifier, shares.get(share)) {
+                (Some(c), Some(root)) => Some(
+                    classified
+                        .entry((share.clone(), path.clone()))
+                        .or_insert_with(|| {
+                            breachscope_classify::walk::scan_file(
+                                c,
+                                root,
+                                &root.join(path),
+                                1 << 30,
+                            )
+                        })
+                        .clone(),
+                ),
+                _ => None,
+            };
+            let classification = entry.as_ref().and_then(|e| e.result.as_ref().ok());
+            if let Some(c) = classification {
+                for (k, set) in &c.hashes {
+                    union
+                        .entry(k.clone())
+                        .or_default()
+                        .extend(set.iter().copied());
+                }
+            }
+            files.push(r::IncidentFile {
+                share: share.clone(),
+                path: path.clone(),
+                first_access: format_rfc3339(reads.first),
+                last_access: format_rfc3339(reads.last),
+                reads: reads.reads,
+                size: entry.as_ref().filter(|e| e.result.is_ok()).map(|e| e.size),
+                sha256: entry
+                    .as_ref()
+                    .filter(|e| e.result.is_ok())
+                    .map(|e| e.sha256.clone()),
+                classification: classification.map(|c| r::Classification {
+                    categories: c.categories.clone(),
+                    records_with_personal_data: c.records_with_personal_data,
+                    labels: c.labels.clone(),
+                    encoding: c.encoding.clone(),
+                    format: c.format.clone(),
+                }),
+            });
+        }
+        let personal: BTreeMap<String, u64> = union
+            .into_iter()
+            .map(|(k, v)| (k, v.len() as u64))
+            .collect();
+        // People: the most numerous person-bound identifier across the files (an e-mail, phone,
+        // My Number or card stands for one person; the same person in two files counts once).
+        let subjects = ["email", "phone", "my_number", "credit_card"]
+            .iter()
+            .map(|k| personal.get(*k).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        scoped.push((files, personal, subjects));
+    }
+    let exposures: Vec<breachscope_scope::Exposure> = incidents
+        .iter()
+        .zip(&scoped)
+        .filter(|(i, _)| i.severity >= breachscope_detect::Severity::High)
+        .map(|(_, (_, personal, subjects))| breachscope_scope::Exposure {
+            personal_data: personal.clone(),
+            data_subjects: *subjects,
+            malicious: true,
+        })
+        .collect();
+    let notification = breachscope_scope::assess(&exposures, detected_at);
     let report = r::Report {
         schema_version: 1,
         tool: r::Tool::default(),
@@ -222,15 +349,32 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             start: format_rfc3339(start),
             end: format_rfc3339(end),
         },
-        incidents: incidents.iter().map(incident_v1).collect(),
+        incidents: incidents
+            .iter()
+            .zip(scoped)
+            .map(|(i, (files, personal, subjects))| {
+                let mut v = incident_v1(i);
+                v.files = files;
+                v.personal_data = personal;
+                v.data_subjects_estimate = subjects;
+                v
+            })
+            .collect(),
         alerts: detection.alerts.iter().map(alert_v1).collect(),
         notification: r::Notification {
-            personal_data_involved: false,
-            data_subjects_estimate: 0,
-            appi_reportable: false,
-            appi_reasons: Vec::new(),
-            gdpr_article_33: false,
-            deadlines: Vec::new(),
+            personal_data_involved: notification.personal_data_involved,
+            data_subjects_estimate: notification.data_subjects_estimate,
+            appi_reportable: notification.appi_reportable,
+            appi_reasons: notification.appi_reasons,
+            gdpr_article_33: notification.gdpr_article_33,
+            deadlines: notification
+                .deadlines
+                .iter()
+                .map(|d| r::Deadline {
+                    regime: d.regime.to_owned(),
+                    due: format_rfc3339(d.due),
+                })
+                .collect(),
             detected_at: format_rfc3339(detected_at),
         },
     };

@@ -27,6 +27,10 @@ pub fn breachscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_breachscope"))
         .args(args)
         .env("TZ", "UTC")
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("breachscope-test-config"),
+        )
         .output()
         .expect("the breachscope binary runs")
 }

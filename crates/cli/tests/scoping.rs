@@ -1,0 +1,111 @@
+//! End to end on a simulated scenario: the top incident's files, personal data and bytes out
+//! against truth.json, and no clear-text planted value anywhere in the output directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::breachscope;
+
+#[test]
+fn report_scopes_the_intrusion_like_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = breachscope(&["demo", "--dir", demo.to_str().unwrap(), "--seed", "5"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("APPI reportable true"), "{stdout}");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.join("truth.json")).unwrap()).unwrap();
+    let report_text = std::fs::read_to_string(demo.join("out/report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report_text).unwrap();
+    let t = &truth["intrusion"];
+    let top = &report["incidents"][0];
+
+    let files = |v: &serde_json::Value| -> BTreeSet<(String, String)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["share"].as_str().unwrap().to_owned(),
+                    f["path"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (got, want) = (files(&top["files"]), files(&t["files"]));
+    let hits = got.intersection(&want).count() as f64;
+    let (precision, recall) = (hits / got.len() as f64, hits / want.len() as f64);
+    assert!(
+        precision >= 0.95 && recall >= 0.95,
+        "files: precision {precision:.3} recall {recall:.3}"
+    );
+    for category in [
+        "email",
+        "phone",
+        "credit_card",
+        "my_number",
+        "corporate_number",
+    ] {
+        let g = top["personal_data"][category].as_f64().unwrap_or(0.0);
+        let w = t["personal_data"][category].as_f64().unwrap();
+        assert!((g - w).abs() <= 0.05 * w, "{category}: {g} vs {w}");
+    }
+    let (g, w) = (
+        top["bytes_exfiltrated"].as_f64().unwrap(),
+        t["bytes_exfiltrated"].as_f64().unwrap(),
+    );
+    assert!((g - w).abs() <= 0.1 * w, "bytes {g} vs {w}");
+    let file = &top["files"][0];
+    assert_eq!(file["sha256"].as_str().unwrap().len(), 64);
+    assert!(file["classification"]["format"].is_string());
+    let n = &report["notification"];
+    assert_eq!(n["personal_data_involved"], true);
+    assert_eq!(n["appi_reportable"], true);
+    let regimes: Vec<&str> = n["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["regime"].as_str().unwrap())
+        .collect();
+    assert_eq!(regimes, ["APPI-preliminary", "APPI-final", "GDPR-72h"]);
+
+    // No clear-text e-mail address or card number from the incident's files in the output.
+    let mut planted = Vec::new();
+    for (share, path) in want.iter().take(30) {
+        let bytes = std::fs::read(demo.join("shares").join(share).join(path)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for token in text.split(|c: char| c == ',' || c == '"' || c.is_whitespace() || c == '/') {
+            if token.contains('@') && token.len() > 8 {
+                planted.push(token.to_lowercase());
+            }
+            let digits: String = token.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() >= 15 && token.len() == digits.len() {
+                planted.push(digits);
+            }
+        }
+    }
+    assert!(
+        planted.len() > 20,
+        "the incident's files hold planted values"
+    );
+    let mut outputs = vec![stdout];
+    for entry in std::fs::read_dir(demo.join("out")).unwrap() {
+        outputs.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for value in &planted {
+        for o in &outputs {
+            assert!(
+                !o.to_lowercase().contains(value.as_str()),
+                "'{value}' leaked"
+            );
+        }
+    }
+}

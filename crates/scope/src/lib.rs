@@ -1,0 +1,308 @@
+//! Scoping: which files an incident's accounts (from any host) and hosts (any account) read
+//! between its first evidence and its last activity, and the breach-notification assessment
+//! (APPI, GDPR Art. 33) as report-v1 defines it.
+//!
+//! The scoper is fed file-access events (a second pass over the audit logs once the incidents are
+//! known); classification of the files is done by the caller with `breachscope-classify`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use breachscope_model::{FileAccess, FileAction, Micros};
+
+/// What to scope for one incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Accounts of the incident.
+    pub accounts: BTreeSet<String>,
+    /// Internal hosts of the incident.
+    pub hosts: BTreeSet<IpAddr>,
+    /// First evidence.
+    pub start: Micros,
+    /// Last activity.
+    pub end: Micros,
+}
+
+/// Reads of one file by an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    /// First read.
+    pub first: Micros,
+    /// Last read.
+    pub last: Micros,
+    /// Read opens.
+    pub reads: u64,
+}
+
+/// Collects, per target, the files read.
+#[derive(Debug, Default)]
+pub struct Scoper {
+    targets: Vec<Target>,
+    files: Vec<BTreeMap<(String, String), Reads>>,
+}
+
+impl Scoper {
+    /// A scoper for these targets.
+    pub fn new(targets: Vec<Target>) -> Self {
+        let files = vec![BTreeMap::new(); targets.len()];
+        Scoper { targets, files }
+    }
+
+    /// Considers one file-server operation. Only successful reads (an open that grants
+    /// FILE_READ_DATA) with a share-relative path count.
+    pub fn observe(&mut self, a: &FileAccess) {
+        if a.action != FileAction::Read
+            || !a.outcome.is_success()
+            || !a.path_is_relative
+            || a.path.is_empty()
+        {
+            return;
+        }
+        for (t, files) in self.targets.iter().zip(self.files.iter_mut()) {
+            let involved = t.accounts.contains(&a.account)
+                || a.client_ip.is_some_and(|ip| t.hosts.contains(&ip));
+            if involved && a.time >= t.start && a.time <= t.end {
+                let e = files
+                    .entry((a.share.clone(), a.path.clone()))
+                    .or_insert(Reads {
+                        first: a.time,
+                        last: a.time,
+                        reads: 0,
+                    });
+                e.first = e.first.min(a.time);
+                e.last = e.last.max(a.time);
+                e.reads += 1;
+            }
+        }
+    }
+
+    /// The files of target `i`: (share, path) → reads, sorted.
+    pub fn files(&self, i: usize) -> Option<&BTreeMap<(String, String), Reads>> {
+        self.files.get(i)
+    }
+}
+
+/// What an incident's files hold, for the notification assessment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exposure {
+    /// Category → distinct values across the incident's files.
+    pub personal_data: BTreeMap<String, u64>,
+    /// Estimated people.
+    pub data_subjects: u64,
+    /// Whether the incident is a malicious act (an intrusion rather than an error).
+    pub malicious: bool,
+}
+
+/// A notification deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// `APPI-preliminary`, `APPI-final`, `GDPR-72h`.
+    pub regime: &'static str,
+    /// Due.
+    pub due: Micros,
+}
+
+/// The breach-notification assessment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// Whether personal data was involved.
+    pub personal_data_involved: bool,
+    /// Estimated people.
+    pub data_subjects_estimate: u64,
+    /// Whether APPI requires a report to the PPC.
+    pub appi_reportable: bool,
+    /// Why.
+    pub appi_reasons: Vec<String>,
+    /// Whether GDPR Art. 33 applies (personal data involved: the controller must assess
+    /// whether data subjects in the EU are concerned).
+    pub gdpr_article_33: bool,
+    /// Deadlines.
+    pub deadlines: Vec<Deadline>,
+    /// When the breach was detected.
+    pub detected_at: Micros,
+}
+
+/// Categories that are personal data.
+pub const PERSONAL: &[&str] = &[
+    "person_name",
+    "email",
+    "phone",
+    "postal_address",
+    "postal_code",
+    "date_of_birth",
+    "credit_card",
+    "bank_account",
+    "iban",
+    "my_number",
+    "drivers_license",
+    "passport",
+];
+
+const DAY: Micros = 86_400_000_000;
+
+/// Assesses notification duties over the exposures of the incidents that count (the caller
+/// passes those of high or critical severity).
+///
+/// APPI (Act on the Protection of Personal Information, reporting mandatory since 1 April 2022):
+/// reportable when personal data leaked or may have leaked and any of: sensitive data (here My
+/// Number, which the My Number Act treats as specific personal information), risk of financial
+/// damage (cards, bank accounts, IBANs), a malicious act, or more than 1,000 people; a
+/// preliminary report promptly (due here at 5 days) and a final one within 30 days (60 for a
+/// malicious act). GDPR Art. 33: 72 hours from awareness.
+pub fn assess(exposures: &[Exposure], detected_at: Micros) -> Notification {
+    let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut subjects = 0;
+    let mut malicious = false;
+    for e in exposures {
+        for (k, v) in &e.personal_data {
+            if let Some(cat) = PERSONAL.iter().find(|c| **c == k.as_str()) {
+                *totals.entry(cat).or_default() += v;
+            }
+        }
+        subjects += e.data_subjects;
+        malicious |= e.malicious;
+    }
+    let involved = totals.values().any(|&v| v > 0);
+    let mut reasons = Vec::new();
+    if involved {
+        if totals.get("my_number").copied().unwrap_or(0) > 0 {
+            reasons.push("sensitive data: My Number (specific personal information)".to_owned());
+        }
+        let financial = ["credit_card", "bank_account", "iban"]
+            .iter()
+            .any(|k| totals.get(k).copied().unwrap_or(0) > 0);
+        if financial {
+            reasons.push("risk of financial damage: payment cards or bank accounts".to_owned());
+        }
+        if malicious {
+            reasons.push("malicious act: unauthorised access by an intruder".to_owned());
+        }
+        if subjects > 1000 {
+            reasons.push(format!(
+                "more than 1,000 data subjects (estimated {subjects})"
+            ));
+        }
+    }
+    let appi = involved && !reasons.is_empty();
+    let mut deadlines = Vec::new();
+    if appi {
+        deadlines.push(Deadline {
+            regime: "APPI-preliminary",
+            due: detected_at + 5 * DAY,
+        });
+        deadlines.push(Deadline {
+            regime: "APPI-final",
+            due: detected_at + if malicious { 60 } else { 30 } * DAY,
+        });
+    }
+    if involved {
+        deadlines.push(Deadline {
+            regime: "GDPR-72h",
+            due: detected_at + 3 * DAY,
+        });
+    }
+    Notification {
+        personal_data_involved: involved,
+        data_subjects_estimate: subjects,
+        appi_reportable: appi,
+        appi_reasons: reasons,
+        gdpr_article_33: involved,
+        deadlines,
+        detected_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use breachscope_model::Outcome;
+
+    fn read(account: &str, ip: &str, path: &str, t: Micros) -> FileAccess {
+        FileAccess {
+            time: t,
+            server: None,
+            account: account.into(),
+            client_ip: ip.parse().ok(),
+            client_name: None,
+            session: None,
+            share: "hr".into(),
+            path: path.into(),
+            path_is_relative: true,
+            action: FileAction::Read,
+            operation: "create_file".into(),
+            access_mask: Some(0x120089),
+            is_directory: Some(false),
+            outcome: Outcome::Success,
+        }
+    }
+
+    #[test]
+    fn files_by_account_or_host_within_the_window() {
+        let t = Target {
+            accounts: ["k.tanaka".to_string()].into(),
+            hosts: ["10.1.1.10".parse().unwrap()].into(),
+            start: 100,
+            end: 200,
+        };
+        let mut s = Scoper::new(vec![t]);
+        s.observe(&read("k.tanaka", "10.9.9.9", "a.csv", 150));
+        s.observe(&read("someone", "10.1.1.10", "b.csv", 160));
+        s.observe(&read("k.tanaka", "10.1.1.10", "a.csv", 190));
+        s.observe(&read("k.tanaka", "10.1.1.10", "early.csv", 50));
+        s.observe(&read("other", "10.2.2.2", "c.csv", 150));
+        let mut denied = read("k.tanaka", "10.1.1.10", "denied.csv", 150);
+        denied.outcome = Outcome::Failure("Permission denied".into());
+        s.observe(&denied);
+        let files = s.files(0).unwrap();
+        let names: Vec<&str> = files.keys().map(|k| k.1.as_str()).collect();
+        assert_eq!(names, ["a.csv", "b.csv"]);
+        assert_eq!(
+            files[&("hr".to_string(), "a.csv".to_string())],
+            Reads {
+                first: 150,
+                last: 190,
+                reads: 2
+            }
+        );
+    }
+
+    #[test]
+    fn notification_rules() {
+        let exposure = Exposure {
+            personal_data: [("email".to_string(), 40), ("my_number".to_string(), 3)].into(),
+            data_subjects: 40,
+            malicious: true,
+        };
+        let n = assess(&[exposure], 0);
+        assert!(n.personal_data_involved && n.appi_reportable && n.gdpr_article_33);
+        assert_eq!(n.appi_reasons.len(), 2);
+        let due: Vec<(&str, Micros)> = n
+            .deadlines
+            .iter()
+            .map(|d| (d.regime, d.due / DAY))
+            .collect();
+        assert_eq!(
+            due,
+            [("APPI-preliminary", 5), ("APPI-final", 60), ("GDPR-72h", 3)]
+        );
+        let none = assess(
+            &[Exposure {
+                personal_data: [("corporate_number".to_string(), 9)].into(),
+                data_subjects: 0,
+                malicious: true,
+            }],
+            0,
+        );
+        assert!(!none.personal_data_involved && !none.appi_reportable && none.deadlines.is_empty());
+        let many = assess(
+            &[Exposure {
+                personal_data: [("email".to_string(), 2000)].into(),
+                data_subjects: 2000,
+                malicious: false,
+            }],
+            0,
+        );
+        assert!(many.appi_reportable);
+        assert_eq!(many.deadlines[1].due / DAY, 30);
+    }
+}
