@@ -27,20 +27,7 @@ use crate::patterns::{Found, Patterns};
 
 /// Categories that are personal data (report-v1); the others are business identifiers and
 /// secrets.
-pub const PERSONAL: &[&str] = &[
-    "person_name",
-    "email",
-    "phone",
-    "postal_address",
-    "postal_code",
-    "date_of_birth",
-    "credit_card",
-    "bank_account",
-    "iban",
-    "my_number",
-    "drivers_license",
-    "passport",
-];
+pub use breachscope_model::categories::PERSONAL;
 
 /// A 128-bit keyed hash of a normalised value.
 pub type ValueHash = [u8; 16];

@@ -9,6 +9,7 @@
 //! * [`event`]: the events themselves (network flows, DNS queries, file accesses, authentications).
 
 pub mod account;
+pub mod categories;
 pub mod event;
 pub mod identifiers;
 pub mod net;

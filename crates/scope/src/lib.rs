@@ -123,20 +123,7 @@ pub struct Notification {
 }
 
 /// Categories that are personal data.
-pub const PERSONAL: &[&str] = &[
-    "person_name",
-    "email",
-    "phone",
-    "postal_address",
-    "postal_code",
-    "date_of_birth",
-    "credit_card",
-    "bank_account",
-    "iban",
-    "my_number",
-    "drivers_license",
-    "passport",
-];
+pub use breachscope_model::categories::PERSONAL;
 
 const DAY: Micros = 86_400_000_000;
 
