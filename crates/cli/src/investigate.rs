@@ -441,13 +441,20 @@ fn incident_v1(i: &Incident) -> r::Incident {
     }
 }
 
-/// Writes the report into `out`.
+/// Writes `report.json` and `findings.ocsf.jsonl` into `out`; returns the report's path.
 pub fn write_report(out: &Path, report: &r::Report) -> Result<PathBuf> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let path = out.join("report.json");
     let json = serde_json::to_string_pretty(report).context("serialising report.json")?;
     std::fs::write(&path, json + "\n")
         .with_context(|| format!("cannot write {}", path.display()))?;
+    let findings = out.join("findings.ocsf.jsonl");
+    let file = std::fs::File::create(&findings)
+        .with_context(|| format!("cannot write {}", findings.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    breachscope_report::findings::write_findings(&mut w, report)
+        .and_then(|_| std::io::Write::flush(&mut w))
+        .with_context(|| format!("writing {}", findings.display()))?;
     Ok(path)
 }
 

@@ -77,6 +77,36 @@ fn report_scopes_the_intrusion_like_the_truth() {
         .collect();
     assert_eq!(regimes, ["APPI-preliminary", "APPI-final", "GDPR-72h"]);
 
+    // OCSF findings: one Detection Finding per alert, one Data Security Finding per incident file
+    // with personal data.
+    let findings: Vec<serde_json::Value> =
+        std::fs::read_to_string(demo.join("out/findings.ocsf.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let detections = findings.iter().filter(|f| f["class_uid"] == 2004).count();
+    let data = findings.iter().filter(|f| f["class_uid"] == 2006).count();
+    assert_eq!(detections, report["alerts"].as_array().unwrap().len());
+    let with_pd: usize = report["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["files"].as_array().unwrap().iter())
+        .filter(|f| {
+            f["classification"]["labels"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|x| x == "personal_data"))
+        })
+        .count();
+    assert_eq!(data, with_pd);
+    assert!(data > 0);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["time"].as_i64().is_some_and(|t| t > 1_700_000_000_000))
+    );
+
     // No clear-text e-mail address or card number from the incident's files in the output.
     let mut planted = Vec::new();
     for (share, path) in want.iter().take(30) {
