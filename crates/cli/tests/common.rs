@@ -68,3 +68,12 @@ pub fn file_entry<'a>(summary: &'a serde_json::Value, suffix: &str) -> &'a serde
         .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(suffix)))
         .unwrap_or_else(|| panic!("no summary entry for {suffix}: {summary}"))
 }
+
+/// Validates a report against docs/spec/report-v1.schema.json; panics with every error.
+pub fn assert_valid_report(report: &serde_json::Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/spec/report-v1.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "report.json does not follow report-v1:\n{}", errors.join("\n"));
+}

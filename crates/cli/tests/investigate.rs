@@ -48,6 +48,7 @@ fn investigate_writes_alerts_and_incidents() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).unwrap())
             .unwrap();
+    common::assert_valid_report(&report);
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["tool"]["name"], "breachscope");
     assert_eq!(

@@ -25,6 +25,7 @@ fn report_scopes_the_intrusion_like_the_truth() {
         serde_json::from_str(&std::fs::read_to_string(demo.join("truth.json")).unwrap()).unwrap();
     let report_text = std::fs::read_to_string(demo.join("out/report.json")).unwrap();
     let report: serde_json::Value = serde_json::from_str(&report_text).unwrap();
+    common::assert_valid_report(&report);
     let t = &truth["intrusion"];
     let top = &report["incidents"][0];
 
