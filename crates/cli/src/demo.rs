@@ -163,7 +163,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         out: out_dir.clone(),
     };
     let outcome = investigate(&investigate_args)?;
-    let report_path = write_report(&out_dir, &outcome.report)?;
+    let report_path = write_report(&out_dir, &outcome)?;
     let took = started.elapsed();
     let rejected: u64 = outcome.report.inputs.iter().map(|i| i.rejected).sum();
 
@@ -244,7 +244,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         None => println!("  no incidents"),
     }
     println!(
-        "  report: {} (report.html and OCSF findings arrive with the next stage)",
+        "  report: {} (also report.html and findings.ocsf.jsonl beside it)",
         report_path.display()
     );
     match &truth.intrusion {

@@ -85,6 +85,8 @@ pub struct Outcome {
     pub incidents: Vec<Incident>,
     /// Detection internals (alerts, look-back store).
     pub detection: Detection,
+    /// Per incident: UTC day → (bytes to its endpoints, file reads).
+    pub timelines: Vec<breachscope_report::html::Timeline>,
 }
 
 fn progress() -> ProgressBar {
@@ -164,6 +166,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         by_kind.entry(kind).or_default().push(path);
     }
     let mut sources: Vec<FileSequence> = Vec::new();
+    let conn_files: Vec<PathBuf> = by_kind.get("conn").cloned().unwrap_or_default();
     for (kind, paths) in by_kind {
         if kind == "conn" || kind == "dns" {
             sources.push(FileSequence::new(paths, Box::new(ZeekParser::new())));
@@ -249,6 +252,12 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         .map(|i| breachscope_scope::Target {
             accounts: i.accounts.iter().cloned().collect(),
             hosts: i.hosts.iter().map(|(ip, _)| *ip).collect(),
+            external: i
+                .external
+                .iter()
+                .filter(|e| !e.roles.is_empty())
+                .map(|e| e.ip)
+                .collect(),
             start: i.first_evidence,
             end: i.last_activity,
         })
@@ -258,6 +267,18 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         for event in FileSequence::new(samba_files, Box::new(SambaParser::new(samba_config))) {
             if let breachscope_model::Event::FileAccess(a) = &event {
                 scoper.observe(a);
+            }
+        }
+    }
+    // The timelines need the daily bytes to the incidents' endpoints: one more pass, over the
+    // conn logs only, when an incident has endpoints.
+    if incidents
+        .iter()
+        .any(|i| i.external.iter().any(|e| !e.roles.is_empty()))
+    {
+        for event in FileSequence::new(conn_files, Box::new(ZeekParser::new())) {
+            if let breachscope_model::Event::Flow(f) = &event {
+                scoper.observe_flow(f);
             }
         }
     }
@@ -378,10 +399,14 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             detected_at: format_rfc3339(detected_at),
         },
     };
+    let timelines = (0..incidents.len())
+        .map(|i| scoper.timeline(i).cloned().unwrap_or_default())
+        .collect();
     Ok(Outcome {
         report,
         incidents,
         detection,
+        timelines,
     })
 }
 
@@ -441,8 +466,10 @@ fn incident_v1(i: &Incident) -> r::Incident {
     }
 }
 
-/// Writes `report.json` and `findings.ocsf.jsonl` into `out`; returns the report's path.
-pub fn write_report(out: &Path, report: &r::Report) -> Result<PathBuf> {
+/// Writes `report.json`, `report.html` and `findings.ocsf.jsonl` into `out`; returns the
+/// report's path.
+pub fn write_report(out: &Path, outcome: &Outcome) -> Result<PathBuf> {
+    let report = &outcome.report;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let path = out.join("report.json");
     let json = serde_json::to_string_pretty(report).context("serialising report.json")?;
@@ -455,6 +482,12 @@ pub fn write_report(out: &Path, report: &r::Report) -> Result<PathBuf> {
     breachscope_report::findings::write_findings(&mut w, report)
         .and_then(|_| std::io::Write::flush(&mut w))
         .with_context(|| format!("writing {}", findings.display()))?;
+    let html = out.join("report.html");
+    std::fs::write(
+        &html,
+        breachscope_report::html::render(report, &outcome.timelines),
+    )
+    .with_context(|| format!("cannot write {}", html.display()))?;
     Ok(path)
 }
 
@@ -481,7 +514,7 @@ pub fn print_incidents(incidents: &[Incident], limit: usize) {
 /// Runs the command.
 pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
     let outcome = investigate(args)?;
-    let path = write_report(&args.out, &outcome.report)?;
+    let path = write_report(&args.out, &outcome)?;
     let rejected: u64 = outcome.report.inputs.iter().map(|i| i.rejected).sum();
     println!(
         "breachscope: {} events from {} files ({} rejected, {} late), {} alerts, {} incidents",

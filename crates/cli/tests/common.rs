@@ -72,8 +72,16 @@ pub fn file_entry<'a>(summary: &'a serde_json::Value, suffix: &str) -> &'a serde
 /// Validates a report against docs/spec/report-v1.schema.json; panics with every error.
 pub fn assert_valid_report(report: &serde_json::Value) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/spec/report-v1.schema.json");
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let errors: Vec<String> = validator.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "report.json does not follow report-v1:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json does not follow report-v1:\n{}",
+        errors.join("\n")
+    );
 }

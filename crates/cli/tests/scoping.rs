@@ -11,9 +11,47 @@ use common::breachscope;
 
 #[test]
 fn report_scopes_the_intrusion_like_the_truth() {
+    for seed in ["5", "6", "7"] {
+        scope_seed(seed);
+    }
+}
+
+#[test]
+fn the_control_reports_no_breach() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    let out = breachscope(&["demo", "--dir", demo.to_str().unwrap(), "--seed", "5"]);
+    let out = breachscope(&[
+        "demo",
+        "--dir",
+        demo.to_str().unwrap(),
+        "--scale",
+        "control",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.join("out/report.json")).unwrap())
+            .unwrap();
+    common::assert_valid_report(&report);
+    assert!(
+        report["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["severity"] != "high" && i["severity"] != "critical")
+    );
+    assert_eq!(report["notification"]["appi_reportable"], false);
+    assert_eq!(report["notification"]["personal_data_involved"], false);
+    assert!(demo.join("out/report.html").exists() && demo.join("out/findings.ocsf.jsonl").exists());
+}
+
+fn scope_seed(seed: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let out = breachscope(&["demo", "--dir", demo.to_str().unwrap(), "--seed", seed]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -77,7 +115,6 @@ fn report_scopes_the_intrusion_like_the_truth() {
         .map(|d| d["regime"].as_str().unwrap())
         .collect();
     assert_eq!(regimes, ["APPI-preliminary", "APPI-final", "GDPR-72h"]);
-
     // OCSF findings: one Detection Finding per alert, one Data Security Finding per incident file
     // with personal data.
     let findings: Vec<serde_json::Value> =
@@ -107,7 +144,6 @@ fn report_scopes_the_intrusion_like_the_truth() {
             .iter()
             .all(|f| f["time"].as_i64().is_some_and(|t| t > 1_700_000_000_000))
     );
-
     // No clear-text e-mail address or card number from the incident's files in the output.
     let mut planted = Vec::new();
     for (share, path) in want.iter().take(30) {
@@ -131,10 +167,31 @@ fn report_scopes_the_intrusion_like_the_truth() {
     for entry in std::fs::read_dir(demo.join("out")).unwrap() {
         outputs.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
     }
+    // Every e-mail-like token and every long digit run of the outputs, to look the planted values
+    // up in (a substring search of every output per value would be quadratic).
+    let mut emails: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut runs: Vec<String> = Vec::new();
+    for o in &outputs {
+        let lower = o.to_lowercase();
+        emails.extend(
+            lower
+                .split(|c: char| !(c.is_ascii_alphanumeric() || "._%+-@".contains(c)))
+                .filter(|t| t.contains('@'))
+                .map(str::to_owned),
+        );
+        runs.extend(
+            lower
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|t| t.len() >= 15)
+                .map(str::to_owned),
+        );
+    }
     for value in &planted {
-        for o in &outputs {
+        if value.contains('@') {
+            assert!(!emails.contains(value.as_str()), "'{value}' leaked");
+        } else {
             assert!(
-                !o.to_lowercase().contains(value.as_str()),
+                !runs.iter().any(|r| r.contains(value.as_str())),
                 "'{value}' leaked"
             );
         }

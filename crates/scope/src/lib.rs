@@ -17,6 +17,8 @@ pub struct Target {
     pub accounts: BTreeSet<String>,
     /// Internal hosts of the incident.
     pub hosts: BTreeSet<IpAddr>,
+    /// External addresses with a role (C2, exfiltration): their traffic makes the timeline.
+    pub external: BTreeSet<IpAddr>,
     /// First evidence.
     pub start: Micros,
     /// Last activity.
@@ -34,18 +36,30 @@ pub struct Reads {
     pub reads: u64,
 }
 
-/// Collects, per target, the files read.
+/// Per UTC day (days since 1970-01-01): bytes from the target's hosts to its external
+/// addresses, and file reads.
+pub type Timeline = BTreeMap<i64, (u64, u64)>;
+
+const DAY_US: Micros = 86_400_000_000;
+
+/// Collects, per target, the files read and the daily timeline.
 #[derive(Debug, Default)]
 pub struct Scoper {
     targets: Vec<Target>,
     files: Vec<BTreeMap<(String, String), Reads>>,
+    timelines: Vec<Timeline>,
 }
 
 impl Scoper {
     /// A scoper for these targets.
     pub fn new(targets: Vec<Target>) -> Self {
         let files = vec![BTreeMap::new(); targets.len()];
-        Scoper { targets, files }
+        let timelines = vec![BTreeMap::new(); targets.len()];
+        Scoper {
+            targets,
+            files,
+            timelines,
+        }
     }
 
     /// Considers one file-server operation. Only successful reads (an open that grants
@@ -58,7 +72,12 @@ impl Scoper {
         {
             return;
         }
-        for (t, files) in self.targets.iter().zip(self.files.iter_mut()) {
+        for ((t, files), timeline) in self
+            .targets
+            .iter()
+            .zip(self.files.iter_mut())
+            .zip(self.timelines.iter_mut())
+        {
             let involved = t.accounts.contains(&a.account)
                 || a.client_ip.is_some_and(|ip| t.hosts.contains(&ip));
             if involved && a.time >= t.start && a.time <= t.end {
@@ -72,8 +91,25 @@ impl Scoper {
                 e.first = e.first.min(a.time);
                 e.last = e.last.max(a.time);
                 e.reads += 1;
+                timeline.entry(a.time.div_euclid(DAY_US)).or_default().1 += 1;
             }
         }
+    }
+
+    /// Considers one connection: bytes from a target's host to one of its external addresses
+    /// count on the day the connection ended.
+    pub fn observe_flow(&mut self, f: &breachscope_model::Flow) {
+        for (t, timeline) in self.targets.iter().zip(self.timelines.iter_mut()) {
+            if t.hosts.contains(&f.src_ip) && t.external.contains(&f.dst_ip) {
+                timeline.entry(f.end().div_euclid(DAY_US)).or_default().0 +=
+                    f.bytes_out.unwrap_or(0);
+            }
+        }
+    }
+
+    /// The daily timeline of target `i`.
+    pub fn timeline(&self, i: usize) -> Option<&Timeline> {
+        self.timelines.get(i)
     }
 
     /// The files of target `i`: (share, path) → reads, sorted.
@@ -228,6 +264,7 @@ mod tests {
         let t = Target {
             accounts: ["k.tanaka".to_string()].into(),
             hosts: ["10.1.1.10".parse().unwrap()].into(),
+            external: ["203.0.113.99".parse().unwrap()].into(),
             start: 100,
             end: 200,
         };
@@ -251,6 +288,32 @@ mod tests {
                 reads: 2
             }
         );
+        // The timeline: reads per day, and bytes to the target's external addresses only.
+        let flow = |dst: &str, bytes: u64| breachscope_model::Flow {
+            start: 100,
+            duration: Some(10),
+            uid: None,
+            src_ip: "10.1.1.10".parse().unwrap(),
+            src_port: 1,
+            dst_ip: dst.parse().unwrap(),
+            dst_port: 443,
+            transport: breachscope_model::Transport::Tcp,
+            service: None,
+            bytes_out: Some(bytes),
+            bytes_in: Some(1),
+            packets_out: None,
+            packets_in: None,
+            ip_bytes_out: None,
+            ip_bytes_in: None,
+            missed_bytes: None,
+            conn_state: None,
+            history: None,
+            local_orig: None,
+            local_resp: None,
+        };
+        s.observe_flow(&flow("203.0.113.99", 5000));
+        s.observe_flow(&flow("142.250.1.1", 7));
+        assert_eq!(s.timeline(0).unwrap().get(&0), Some(&(5000, 3)));
     }
 
     #[test]
