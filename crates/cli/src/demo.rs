@@ -160,6 +160,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             })
             .collect(),
         key: None,
+        scan_all: false,
         out: out_dir.clone(),
     };
     let outcome = investigate(&investigate_args)?;

@@ -56,6 +56,10 @@ pub struct InvestigateArgs {
     /// Key of the keyed hashes (default ~/.config/breachscope/hash.key, created 0600).
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+    /// Also classify every file on the --share copies (not only the incidents' files), written
+    /// to DIR/share-scan.json in `breachscope scan --json` form.
+    #[arg(long)]
+    pub scan_all: bool,
     /// Output directory (created): report.json.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -208,7 +212,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             ));
         }
     }
-    bar.finish_and_clear();
+    bar.set_message("correlating alerts");
     let late = merge.late;
     let sources: Vec<FileSequence> = merge
         .into_sources()
@@ -247,6 +251,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     let (start, end) = detection.history.span.unwrap_or((detected_at, detected_at));
 
     // Scoping: a second pass over the audit logs collects the files each incident read.
+    bar.set_message(format!("scoping {} incidents: files read", incidents.len()));
     let targets = incidents
         .iter()
         .map(|i| breachscope_scope::Target {
@@ -270,6 +275,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             }
         }
     }
+    bar.set_message("scoping: daily traffic to the incidents' addresses");
     // The timelines need the daily bytes to the incidents' endpoints: one more pass, over the
     // conn logs only, when an incident has endpoints.
     if incidents
@@ -282,6 +288,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             }
         }
     }
+    bar.set_message("classifying the incidents' files");
     let mut classified: BTreeMap<(String, String), breachscope_classify::walk::ScanEntry> =
         BTreeMap::new();
     let mut scoped: Vec<(Vec<r::IncidentFile>, BTreeMap<String, u64>, u64)> = Vec::new();
@@ -361,6 +368,34 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         })
         .collect();
     let notification = breachscope_scope::assess(&exposures, detected_at);
+    if args.scan_all {
+        if let Some(c) = &classifier {
+            bar.set_message("classifying every file on the shares (--scan-all)");
+            let mut cache = breachscope_classify::cache::Cache::default();
+            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let all: Vec<(PathBuf, Vec<breachscope_classify::walk::ScanEntry>)> = shares
+                .values()
+                .map(|root| {
+                    (
+                        root.clone(),
+                        breachscope_classify::walk::scan_tree(
+                            c,
+                            root,
+                            threads,
+                            1 << 30,
+                            &mut cache,
+                            &|_, _| {},
+                        )
+                        .0,
+                    )
+                })
+                .collect();
+            std::fs::create_dir_all(&args.out)
+                .with_context(|| format!("cannot create {}", args.out.display()))?;
+            crate::scan::write_json(&args.out.join("share-scan.json"), &all)?;
+        }
+    }
+    bar.finish_and_clear();
     let report = r::Report {
         schema_version: 1,
         tool: r::Tool::default(),

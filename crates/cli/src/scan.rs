@@ -84,6 +84,67 @@ pub fn classifier(key_path: Option<&PathBuf>) -> Result<(Classifier, PathBuf)> {
     Ok((classifier, path))
 }
 
+/// Writes per-file results and totals (distinct values over all files) as JSON.
+pub fn write_json(path: &std::path::Path, all: &[(PathBuf, Vec<ScanEntry>)]) -> Result<()> {
+    let mut totals: BTreeMap<String, BTreeSet<ValueHash>> = BTreeMap::new();
+    let mut files = Vec::new();
+    let multi = all.len() > 1;
+    for (dir, entries) in all {
+        for e in entries {
+            let path = if multi {
+                format!("{}/{}", dir.display(), e.path)
+            } else {
+                e.path.clone()
+            };
+            match &e.result {
+                Ok(c) => {
+                    for (k, set) in &c.hashes {
+                        totals
+                            .entry(k.clone())
+                            .or_default()
+                            .extend(set.iter().copied());
+                    }
+                    files.push(FileOut {
+                        path,
+                        size: e.size,
+                        sha256: &e.sha256,
+                        classification: Some(ClassificationV1 {
+                            categories: &c.categories,
+                            records_with_personal_data: c.records_with_personal_data,
+                            labels: &c.labels,
+                            encoding: &c.encoding,
+                            format: &c.format,
+                        }),
+                        error: None,
+                        samples: Some(&c.samples),
+                        warnings: &c.warnings,
+                    });
+                }
+                Err(reason) => files.push(FileOut {
+                    path,
+                    size: e.size,
+                    sha256: &e.sha256,
+                    classification: None,
+                    error: Some(reason),
+                    samples: None,
+                    warnings: &[],
+                }),
+            }
+        }
+    }
+    let out = ScanOut {
+        files,
+        totals: totals
+            .into_iter()
+            .map(|(k, v)| (k, v.len() as u64))
+            .collect(),
+    };
+    let f =
+        std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    serde_json::to_writer_pretty(std::io::BufWriter::new(f), &out)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
 /// Runs the command.
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     for dir in &args.dirs {
@@ -149,18 +210,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         }
     }
     let mut totals: BTreeMap<String, BTreeSet<ValueHash>> = BTreeMap::new();
-    let mut files_out = Vec::new();
     let (mut scanned, mut bytes, mut errors, mut with_personal) = (0u64, 0u64, 0u64, 0u64);
-    let multi = all.len() > 1;
-    for (dir, entries) in &all {
+    for (_, entries) in &all {
         for e in entries {
             scanned += 1;
             bytes += e.size;
-            let path = if multi {
-                format!("{}/{}", dir.display(), e.path)
-            } else {
-                e.path.clone()
-            };
             match &e.result {
                 Ok(c) => {
                     for (k, set) in &c.hashes {
@@ -172,59 +226,24 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                     if c.labels.iter().any(|l| l == "personal_data") {
                         with_personal += 1;
                     }
-                    files_out.push(FileOut {
-                        path,
-                        size: e.size,
-                        sha256: &e.sha256,
-                        classification: Some(ClassificationV1 {
-                            categories: &c.categories,
-                            records_with_personal_data: c.records_with_personal_data,
-                            labels: &c.labels,
-                            encoding: &c.encoding,
-                            format: &c.format,
-                        }),
-                        error: None,
-                        samples: Some(&c.samples),
-                        warnings: &c.warnings,
-                    });
                 }
                 Err(reason) => {
                     errors += 1;
                     eprintln!("breachscope: not scanned: {}: {reason}", e.path);
-                    files_out.push(FileOut {
-                        path,
-                        size: e.size,
-                        sha256: &e.sha256,
-                        classification: None,
-                        error: Some(reason),
-                        samples: None,
-                        warnings: &[],
-                    });
                 }
             }
         }
     }
-    let totals: BTreeMap<String, u64> = totals
-        .into_iter()
-        .map(|(k, v)| (k, v.len() as u64))
-        .collect();
     let secs = started.elapsed().as_secs_f64();
     println!(
         "breachscope: {scanned} files ({:.1} MB) in {secs:.1} s, {cached_total} from the cache, {errors} not scanned, {with_personal} with personal data",
         bytes as f64 / 1e6
     );
     for (k, v) in &totals {
-        println!("  {k:18} {v:>10} distinct");
+        println!("  {k:18} {:>10} distinct", v.len());
     }
     if let Some(path) = &args.json {
-        let out = ScanOut {
-            files: files_out,
-            totals,
-        };
-        let f = std::fs::File::create(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        serde_json::to_writer_pretty(std::io::BufWriter::new(f), &out)
-            .with_context(|| format!("writing {}", path.display()))?;
+        write_json(path, &all)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -95,6 +95,34 @@ fn investigate_writes_alerts_and_incidents() {
         "{summary}"
     );
 
+    // --scan-all classifies every file of the given share copies, beside the report.
+    let hr = demo.join("shares/hr");
+    let share_arg = format!("hr={}", hr.display());
+    let mut scan_all = args.to_vec();
+    scan_all.extend(["--share", share_arg.as_str(), "--scan-all"]);
+    let out = breachscope(&scan_all);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report_dir.join("share-scan.json")).unwrap())
+            .unwrap();
+    let on_disk = walk_count(&hr);
+    assert_eq!(scan["files"].as_array().unwrap().len(), on_disk);
+    assert!(scan["totals"]["my_number"].as_u64().unwrap() > 0);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).unwrap())
+            .unwrap();
+    assert!(
+        report["incidents"][0]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["share"] == "hr" && f["sha256"].is_string())
+    );
+
     // An allowlisted C2 address is never judged: no beaconing alert remains.
     let config = dir.path().join("breachscope.toml");
     std::fs::write(&config, format!("[allowlist]\nexternal = [\"{c2}/32\"]\n")).unwrap();
@@ -166,4 +194,14 @@ fn bad_arguments_are_refused_before_work() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
         assert!(!out_dir.exists(), "nothing written for {args:?}");
     }
+}
+
+fn walk_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() { walk_count(&p) } else { 1 }
+        })
+        .sum()
 }
