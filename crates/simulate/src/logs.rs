@@ -167,7 +167,33 @@ fn open_gz(path: &Path) -> Result<GzEncoder<BufWriter<File>>, SimulateError> {
     ))
 }
 
+/// An hourly log file being written, and the stamp of its `#close` line.
+struct HourFile {
+    w: GzEncoder<BufWriter<File>>,
+    path: PathBuf,
+    close: jiff::civil::DateTime,
+}
+
 impl ZeekArchive {
+    /// Opens the hour's file of log `kind` and writes Zeek's header block.
+    fn open_hour(
+        &self,
+        kind: &str,
+        fields: &str,
+        types: &str,
+        hour_start: Micros,
+    ) -> Result<HourFile, SimulateError> {
+        let open = local_parts(&self.zone, hour_start)
+            .ok_or_else(|| SimulateError::Write("time out of range".into()))?;
+        let close = local_parts(&self.zone, hour_start + 3_600_000_000)
+            .ok_or_else(|| SimulateError::Write("time out of range".into()))?;
+        let path = hour_file(&self.root, kind, &open);
+        let mut w = open_gz(&path)?;
+        write!(w, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t{kind}\n#open\t{}\n{fields}\n{types}\n", zeek_stamp(&open))
+            .map_err(|e| SimulateError::io(&path, e))?;
+        Ok(HourFile { w, path, close })
+    }
+
     /// An archive under `root` in the sensor's zone.
     pub fn new(root: PathBuf, zone: TimeZone) -> Self {
         ZeekArchive {
@@ -188,14 +214,9 @@ impl ZeekArchive {
         if rows.is_empty() {
             return Ok(());
         }
-        let open = local_parts(&self.zone, hour_start)
-            .ok_or_else(|| SimulateError::Write("time out of range".into()))?;
-        let close = local_parts(&self.zone, hour_start + 3_600_000_000)
-            .ok_or_else(|| SimulateError::Write("time out of range".into()))?;
-        let path = hour_file(&self.root, "conn", &open);
-        let mut w = open_gz(&path)?;
+        let HourFile { mut w, path, close } =
+            self.open_hour("conn", CONN_FIELDS, CONN_TYPES, hour_start)?;
         let io = |e| SimulateError::io(&path, e);
-        write!(w, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#open\t{}\n{CONN_FIELDS}\n{CONN_TYPES}\n", zeek_stamp(&open)).map_err(io)?;
         for r in rows {
             let (proto, ip_proto, overhead) = match r.proto {
                 Proto::Tcp => ("tcp", 6, 52u64),
@@ -263,14 +284,9 @@ impl ZeekArchive {
         if rows.is_empty() {
             return Ok(());
         }
-        let open = local_parts(&self.zone, hour_start)
-            .ok_or_else(|| SimulateError::Write("time out of range".into()))?;
-        let close = local_parts(&self.zone, hour_start + 3_600_000_000)
-            .ok_or_else(|| SimulateError::Write("time out of range".into()))?;
-        let path = hour_file(&self.root, "dns", &open);
-        let mut w = open_gz(&path)?;
+        let HourFile { mut w, path, close } =
+            self.open_hour("dns", DNS_FIELDS, DNS_TYPES, hour_start)?;
         let io = |e| SimulateError::io(&path, e);
-        write!(w, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n#open\t{}\n{DNS_FIELDS}\n{DNS_TYPES}\n", zeek_stamp(&open)).map_err(io)?;
         for r in rows {
             let answers = r
                 .answers
