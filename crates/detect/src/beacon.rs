@@ -221,27 +221,18 @@ impl BeaconDetector {
 mod tests {
     use super::*;
 
-    struct Lcg(u64);
-    impl Lcg {
-        fn f(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use breachscope_simulate::rng::Rng;
 
     fn series(jittered: bool, seed: u64) -> Vec<(Micros, u64)> {
-        let mut rng = Lcg(seed);
+        let mut rng = Rng::new(seed, "test");
         let mut t = 0i64;
         let mut out = Vec::new();
         while t < 86_400_000_000 {
-            out.push((t, 500 + (rng.f() * 200.0) as u64));
+            out.push((t, 500 + (rng.f64() * 200.0) as u64));
             let gap = if jittered {
-                300.0 * (1.0 + 0.2 * (2.0 * rng.f() - 1.0))
+                300.0 * (1.0 + 0.2 * (2.0 * rng.f64() - 1.0))
             } else {
-                -300.0 * (1.0 - rng.f()).ln()
+                -300.0 * (1.0 - rng.f64()).ln()
             };
             t += (gap * 1e6) as i64;
         }
@@ -262,12 +253,12 @@ mod tests {
 
     #[test]
     fn office_hours_browsing_is_not_a_beacon() {
-        let mut rng = Lcg(9);
+        let mut rng = Rng::new(9, "test");
         let mut conns: Vec<(Micros, u64)> = (0..120)
             .map(|_| {
                 (
-                    (9.0 * 3600.0 + rng.f() * 9.0 * 3600.0) as i64 * 1_000_000,
-                    (200.0 * (-8.0 * rng.f().ln()).exp()) as u64,
+                    (9.0 * 3600.0 + rng.f64() * 9.0 * 3600.0) as i64 * 1_000_000,
+                    (200.0 * (-8.0 * rng.f64().ln()).exp()) as u64,
                 )
             })
             .collect();

@@ -233,25 +233,16 @@ pub fn pos(day: i64, weekend: bool) -> Position {
 mod tests {
     use super::*;
 
-    struct Lcg(u64);
-    impl Lcg {
-        fn f(&mut self) -> f64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use breachscope_simulate::rng::Rng;
 
-    fn noisy(rng: &mut Lcg, level: f64) -> u64 {
-        (level * (0.8 + 0.4 * rng.f())) as u64
+    fn noisy(rng: &mut Rng, level: f64) -> u64 {
+        (level * (0.8 + 0.4 * rng.f64())) as u64
     }
 
     #[test]
     fn cusum_catches_a_sustained_3x_shift_within_four_days() {
         let config = ExfilVolume::default();
-        let mut rng = Lcg(1);
+        let mut rng = Rng::new(1, "test");
         let mut days: Vec<u64> = (0..40).map(|_| noisy(&mut rng, 2e6)).collect();
         days.extend((0..20).map(|_| noisy(&mut rng, 6e6)));
         let fired = cusum_days(&config, &days);
@@ -274,13 +265,13 @@ mod tests {
     #[test]
     fn stable_nightly_backup_is_not_flagged() {
         let config = ExfilVolume::default();
-        let mut rng = Lcg(2);
+        let mut rng = Rng::new(2, "test");
         let mut d = ExfilVolumeDetector::default();
         let host: IpAddr = IpAddr::from([10, 1, 0, 9]);
         let ext: IpAddr = IpAddr::from([52, 219, 68, 120]);
         let mut findings = Vec::new();
         for day in 0..120i64 {
-            let bytes = 20_000_000_000 + (rng.f() * 40e9) as u64;
+            let bytes = 20_000_000_000 + (rng.f64() * 40e9) as u64;
             findings.extend(d.observe(&config, 28, host, ext, bytes, &pos(day, day % 7 >= 5)));
             findings.extend(d.close_day(&config, 28, day, day % 7 >= 5));
         }
@@ -290,7 +281,7 @@ mod tests {
     #[test]
     fn burst_reported_within_the_day() {
         let config = ExfilVolume::default();
-        let mut rng = Lcg(3);
+        let mut rng = Rng::new(3, "test");
         let mut d = ExfilVolumeDetector::default();
         let host: IpAddr = IpAddr::from([10, 1, 1, 10]);
         let web: IpAddr = IpAddr::from([142, 250, 1, 1]);
