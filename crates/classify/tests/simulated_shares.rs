@@ -33,18 +33,12 @@ fn validated_categories_have_precision_and_recall_above_099() {
         let bytes = std::fs::read(dir.path().join(&f.share).join(&f.path)).unwrap();
         let c = classifier.classify(&bytes).unwrap();
         formats.insert((c.format.clone(), c.encoding.clone()));
-        for category in [
-            "email",
-            "phone",
-            "credit_card",
-            "my_number",
-            "corporate_number",
-            "iban",
+        for &category in breachscope_model::categories::VALIDATED.iter().chain(&[
             "cloud_access_key",
             "api_token",
             "password",
             "private_key",
-        ] {
+        ]) {
             let planted: BTreeSet<ValueHash> = f
                 .planted
                 .get(category)
@@ -83,16 +77,7 @@ fn validated_categories_have_precision_and_recall_above_099() {
         println!(
             "{category:18} tp {tp:6} fp {fp:4} fn {fn_:4} precision {precision:.4} recall {recall:.4}"
         );
-        if [
-            "email",
-            "phone",
-            "credit_card",
-            "my_number",
-            "corporate_number",
-            "iban",
-        ]
-        .contains(&category.as_str())
-        {
+        if breachscope_model::categories::VALIDATED.contains(&category.as_str()) {
             assert!(*tp > 0, "{category} planted");
             assert!(
                 precision >= 0.99 && recall >= 0.99,
@@ -101,14 +86,7 @@ fn validated_categories_have_precision_and_recall_above_099() {
         }
     }
     // Distinct totals over all files are exact for the validated categories.
-    for category in [
-        "email",
-        "phone",
-        "credit_card",
-        "my_number",
-        "corporate_number",
-        "iban",
-    ] {
+    for &category in breachscope_model::categories::VALIDATED {
         assert_eq!(
             found_union[category].len(),
             planted_union[category].len(),

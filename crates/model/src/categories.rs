@@ -25,6 +25,19 @@ pub const BUSINESS_AND_SECRETS: &[&str] = &[
     "password",
 ];
 
+/// Categories counted exactly rather than estimated: every match has the identifier's full
+/// syntax (e-mail addresses) or passes its validator (Luhn and IIN, the My Number and Corporate
+/// Number check digits, IBAN mod 97, a phone numbering plan). Tests hold the classifier to
+/// precision and recall ≥ 0.99 on these and to exact distinct totals.
+pub const VALIDATED: &[&str] = &[
+    "email",
+    "phone",
+    "credit_card",
+    "my_number",
+    "corporate_number",
+    "iban",
+];
+
 /// Whether `category` is personal data.
 pub fn is_personal(category: &str) -> bool {
     PERSONAL.contains(&category)

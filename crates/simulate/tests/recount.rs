@@ -411,14 +411,7 @@ fn logs_parse_and_an_independent_recount_equals_the_truth() {
         near_misses > 0,
         "the incident's files include near-misses that must not count"
     );
-    for category in [
-        "email",
-        "phone",
-        "credit_card",
-        "my_number",
-        "corporate_number",
-        "iban",
-    ] {
+    for &category in breachscope_model::categories::VALIDATED {
         let recount = found.get(category).map_or(0, |s| s.len() as u64);
         let expected = intrusion.personal_data.get(category).copied().unwrap_or(0);
         assert_eq!(recount, expected, "{category}");
