@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use breachscope_detect::{Alert, DetectConfig, Detection, Engine, Incident, correlate};
 use breachscope_ingest::merge::{FileSequence, ThreadedSource, TimeOrderedMerge};
-use breachscope_ingest::samba::{AuditPrefix, SambaConfig, SambaParser};
+use breachscope_ingest::samba::SambaParser;
 use breachscope_ingest::sniff::zeek_log_path;
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{FileStats, expand_paths};
@@ -18,7 +18,7 @@ use breachscope_report::report_v1 as r;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::options::{parse_share_roots, parse_time_zone};
+use crate::options::{parse_time_zone, samba_config};
 
 /// Reorder window of the merge: records up to an hour out of order are repaired.
 const REORDER_WINDOW: Micros = 3_600_000_000;
@@ -138,12 +138,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         bail!("no evidence given: use --zeek PATH and/or --samba-audit PATH");
     }
     let (config, zone) = load_config(args)?;
-    let prefix: AuditPrefix = args
-        .samba_prefix
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("--samba-prefix: {e}"))?;
-    let log_tz = parse_time_zone(&args.log_tz).context("--log-tz")?;
-    let share_roots = parse_share_roots(&args.share_roots)?;
+    let samba_config = samba_config(&args.samba_prefix, &args.log_tz, &args.share_roots, None)?;
     let detected_at = match &args.detected_at {
         Some(t) => t
             .parse::<jiff::Timestamp>()
@@ -181,12 +176,6 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             );
         }
     }
-    let samba_config = SambaConfig {
-        prefix,
-        log_tz,
-        year: None,
-        share_roots,
-    };
     if !samba_files.is_empty() {
         sources.push(FileSequence::new(
             samba_files.clone(),

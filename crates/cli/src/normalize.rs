@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use breachscope_ingest::samba::{AuditPrefix, SambaConfig, SambaParser};
+use breachscope_ingest::samba::SambaParser;
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{
     FileStats, Format, Kind, LineParser, expand_paths, open_reader, sniff_path,
@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::options::{parse_share_roots, parse_time_zone};
+use crate::options::samba_config;
 
 /// How many rejected records are printed per file before the rest are only counted.
 const REJECTS_PRINTED_PER_FILE: u64 = 20;
@@ -165,12 +165,12 @@ fn progress_bar(files: usize) -> ProgressBar {
 
 /// Runs the command.
 pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
-    let prefix: AuditPrefix = args
-        .samba_prefix
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("--samba-prefix: {e}"))?;
-    let log_tz = parse_time_zone(&args.log_tz).context("--log-tz")?;
-    let share_roots = parse_share_roots(&args.share_roots)?;
+    let samba_config = samba_config(
+        &args.samba_prefix,
+        &args.log_tz,
+        &args.share_roots,
+        args.log_year,
+    )?;
     let internal = InternalNetworks::parse(&args.internal).context("--internal")?;
     let files = expand_paths(&args.paths)?;
     if files.is_empty() {
@@ -182,12 +182,7 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
     }
 
     let mut zeek = ZeekParser::new();
-    let mut samba = SambaParser::new(SambaConfig {
-        prefix,
-        log_tz,
-        year: args.log_year,
-        share_roots,
-    });
+    let mut samba = SambaParser::new(samba_config);
     let ctx = OcsfContext { internal };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, bail};
+use breachscope_ingest::samba::{AuditPrefix, SambaConfig};
 use jiff::tz::TimeZone;
 
 /// Parses `--log-tz`: an IANA zone name (`Asia/Tokyo`), `UTC`, a fixed offset (`+09:00`), or
@@ -52,9 +53,56 @@ pub fn parse_share_roots(values: &[String]) -> Result<HashMap<String, String>> {
     Ok(roots)
 }
 
+/// Builds the Samba reader's configuration from `--samba-prefix`, `--log-tz` and
+/// `--share-root` (shared by `normalize` and `investigate`).
+pub fn samba_config(
+    samba_prefix: &str,
+    log_tz: &str,
+    share_roots: &[String],
+    year: Option<i32>,
+) -> Result<SambaConfig> {
+    let prefix: AuditPrefix = samba_prefix
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--samba-prefix: {e}"))?;
+    Ok(SambaConfig {
+        prefix,
+        log_tz: parse_time_zone(log_tz).context("--log-tz")?,
+        year,
+        share_roots: parse_share_roots(share_roots)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn samba_config_names_the_bad_option() {
+        let ok = samba_config(
+            "%u|%I|%m|%S",
+            "+09:00",
+            &["Records=/srv/records".into()],
+            None,
+        )
+        .map_err(|e| e.to_string());
+        assert_eq!(
+            ok.map(|c| c.share_roots.get("records").cloned()),
+            Ok(Some("/srv/records".to_string()))
+        );
+        for (prefix, tz, root, option) in [
+            ("%I|%m", "UTC", "a=/x", "--samba-prefix"),
+            ("%u|%I|%m|%S", "Mars/Olympus", "a=/x", "--log-tz"),
+            ("%u|%I|%m|%S", "UTC", "a=relative", "--share-root"),
+        ] {
+            let message = samba_config(prefix, tz, &[root.into()], None)
+                .map(|_| ())
+                .map_err(|e| format!("{e:#}"));
+            assert!(
+                matches!(&message, Err(m) if m.contains(option)),
+                "{prefix} {tz} {root}: {message:?}"
+            );
+        }
+    }
 
     #[test]
     fn zones() {
