@@ -68,7 +68,7 @@ struct FileOut<'a> {
 #[derive(Serialize)]
 struct ScanOut<'a> {
     files: Vec<FileOut<'a>>,
-    totals: BTreeMap<String, u64>,
+    totals: &'a BTreeMap<String, u64>,
 }
 
 /// Loads the key and the classifier.
@@ -86,7 +86,37 @@ pub fn classifier(key_path: Option<&PathBuf>) -> Result<(Classifier, PathBuf)> {
 
 /// Writes per-file results and totals (distinct values over all files) as JSON.
 pub fn write_json(path: &std::path::Path, all: &[(PathBuf, Vec<ScanEntry>)]) -> Result<()> {
+    write_json_with_totals(path, all, &distinct_totals(all))
+}
+
+/// Distinct values per category over every classified file (values seen in several files count
+/// once).
+fn distinct_totals(all: &[(PathBuf, Vec<ScanEntry>)]) -> BTreeMap<String, u64> {
     let mut totals: BTreeMap<String, BTreeSet<ValueHash>> = BTreeMap::new();
+    for c in all
+        .iter()
+        .flat_map(|(_, entries)| entries)
+        .filter_map(|e| e.result.as_ref().ok())
+    {
+        for (k, set) in &c.hashes {
+            totals
+                .entry(k.clone())
+                .or_default()
+                .extend(set.iter().copied());
+        }
+    }
+    totals
+        .into_iter()
+        .map(|(k, v)| (k, v.len() as u64))
+        .collect()
+}
+
+/// [`write_json`] with totals already counted by [`distinct_totals`].
+fn write_json_with_totals(
+    path: &std::path::Path,
+    all: &[(PathBuf, Vec<ScanEntry>)],
+    totals: &BTreeMap<String, u64>,
+) -> Result<()> {
     let mut files = Vec::new();
     let multi = all.len() > 1;
     for (dir, entries) in all {
@@ -98,12 +128,6 @@ pub fn write_json(path: &std::path::Path, all: &[(PathBuf, Vec<ScanEntry>)]) -> 
             };
             match &e.result {
                 Ok(c) => {
-                    for (k, set) in &c.hashes {
-                        totals
-                            .entry(k.clone())
-                            .or_default()
-                            .extend(set.iter().copied());
-                    }
                     files.push(FileOut {
                         path,
                         size: e.size,
@@ -132,13 +156,7 @@ pub fn write_json(path: &std::path::Path, all: &[(PathBuf, Vec<ScanEntry>)]) -> 
             }
         }
     }
-    let out = ScanOut {
-        files,
-        totals: totals
-            .into_iter()
-            .map(|(k, v)| (k, v.len() as u64))
-            .collect(),
-    };
+    let out = ScanOut { files, totals };
     let f =
         std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     serde_json::to_writer_pretty(std::io::BufWriter::new(f), &out)
@@ -209,7 +227,6 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             eprintln!("breachscope: warning: the classification cache could not be saved: {e}");
         }
     }
-    let mut totals: BTreeMap<String, BTreeSet<ValueHash>> = BTreeMap::new();
     let (mut scanned, mut bytes, mut errors, mut with_personal) = (0u64, 0u64, 0u64, 0u64);
     for (_, entries) in &all {
         for e in entries {
@@ -217,12 +234,6 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             bytes += e.size;
             match &e.result {
                 Ok(c) => {
-                    for (k, set) in &c.hashes {
-                        totals
-                            .entry(k.clone())
-                            .or_default()
-                            .extend(set.iter().copied());
-                    }
                     if c.labels.iter().any(|l| l == "personal_data") {
                         with_personal += 1;
                     }
@@ -239,11 +250,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         "breachscope: {scanned} files ({:.1} MB) in {secs:.1} s, {cached_total} from the cache, {errors} not scanned, {with_personal} with personal data",
         bytes as f64 / 1e6
     );
+    let totals = distinct_totals(&all);
     for (k, v) in &totals {
-        println!("  {k:18} {:>10} distinct", v.len());
+        println!("  {k:18} {v:>10} distinct");
     }
     if let Some(path) = &args.json {
-        write_json(path, &all)?;
+        write_json_with_totals(path, &all, &totals)?;
     }
     Ok(ExitCode::SUCCESS)
 }
