@@ -142,6 +142,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let investigate_args = InvestigateArgs {
         zeek: vec![args.dir.join(&truth.layout.zeek)],
         samba: vec![args.dir.join(&truth.layout.samba)],
+        evtx: Vec::new(),
         internal: truth.internal_networks.clone(),
         config: None,
         log_tz: truth.time_zone.clone(),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use breachscope_detect::{Alert, DetectConfig, Detection, Engine, Incident, correlate};
+use breachscope_ingest::evtx::{EvtxConfig, EvtxReader, first_record, is_evtx};
 use breachscope_ingest::merge::{FileSequence, ThreadedSource, TimeOrderedMerge};
 use breachscope_ingest::samba::SambaParser;
 use breachscope_ingest::sniff::zeek_log_path;
@@ -18,7 +19,7 @@ use breachscope_report::report_v1 as r;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::options::{parse_time_zone, samba_config};
+use crate::options::{parse_time_zone, samba_config, windows_share_roots};
 
 /// Reorder window of the merge: records up to an hour out of order are repaired.
 const REORDER_WINDOW: Micros = 3_600_000_000;
@@ -32,6 +33,9 @@ pub struct InvestigateArgs {
     /// Samba vfs_full_audit logs (syslog or smbd log), repeatable.
     #[arg(long = "samba-audit", value_name = "PATH")]
     pub samba: Vec<PathBuf>,
+    /// Windows event logs (.evtx, Security channel): files or directories, repeatable.
+    #[arg(long = "evtx", value_name = "PATH")]
+    pub evtx: Vec<PathBuf>,
     /// Internal network in CIDR notation (repeatable; overrides the config file's list).
     #[arg(long = "internal", value_name = "CIDR")]
     pub internal: Vec<String>,
@@ -132,10 +136,45 @@ fn input_kind(stats: &FileStats) -> String {
     stats.kind.to_owned()
 }
 
+/// The EVTX files among `paths` (others, such as notes beside the logs, are named and left),
+/// grouped by the computer that wrote them, each group ordered by its first record's time.
+fn evtx_groups(paths: Vec<PathBuf>) -> Result<Vec<Vec<PathBuf>>> {
+    let mut groups: BTreeMap<String, Vec<(i64, PathBuf)>> = BTreeMap::new();
+    for path in paths {
+        let head = {
+            use std::io::Read;
+            let mut head = [0u8; 8];
+            let n = breachscope_ingest::input::open_evidence(&path)
+                .and_then(|mut f| f.read(&mut head))
+                .with_context(|| path.display().to_string())?;
+            head[..n].to_vec()
+        };
+        if !is_evtx(&head) {
+            eprintln!(
+                "breachscope: note: {}: not an EVTX file, not read",
+                path.display()
+            );
+            continue;
+        }
+        let (time, computer) = first_record(&path)?.unwrap_or((i64::MAX, String::new()));
+        groups
+            .entry(computer.to_lowercase())
+            .or_default()
+            .push((time, path));
+    }
+    Ok(groups
+        .into_values()
+        .map(|mut files| {
+            files.sort();
+            files.into_iter().map(|(_, p)| p).collect()
+        })
+        .collect())
+}
+
 /// Runs the whole investigation (without writing anything).
 pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
-    if args.zeek.is_empty() && args.samba.is_empty() {
-        bail!("no evidence given: use --zeek PATH and/or --samba-audit PATH");
+    if args.zeek.is_empty() && args.samba.is_empty() && args.evtx.is_empty() {
+        bail!("no evidence given: use --zeek PATH, --samba-audit PATH and/or --evtx PATH");
     }
     let (config, zone) = load_config(args)?;
     let samba_config = samba_config(&args.samba_prefix, &args.log_tz, &args.share_roots, None)?;
@@ -149,6 +188,12 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     let shares = parse_shares(&args.shares)?;
     let zeek_files = expand_paths(&args.zeek)?;
     let samba_files = expand_paths(&args.samba)?;
+    let evtx_groups = evtx_groups(expand_paths(&args.evtx)?)?;
+    let evtx_config = EvtxConfig {
+        threads: 0,
+        share_roots: windows_share_roots(&args.share_roots),
+    };
+    let evtx_files: Vec<PathBuf> = evtx_groups.iter().flatten().cloned().collect();
     let classifier = if shares.is_empty() {
         None
     } else {
@@ -181,6 +226,10 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             samba_files.clone(),
             Box::new(SambaParser::new(samba_config.clone())),
         ));
+    }
+    // One stream per computer that wrote EVTX logs, its files in time order.
+    for paths in evtx_groups {
+        sources.push(FileSequence::evtx(paths, EvtxReader::new(&evtx_config)));
     }
     let bar = progress();
     // Each source is decompressed and parsed on its own thread; detection runs on this one.
@@ -259,6 +308,13 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     let mut scoper = breachscope_scope::Scoper::new(targets);
     if !samba_files.is_empty() && !incidents.is_empty() {
         for event in FileSequence::new(samba_files, Box::new(SambaParser::new(samba_config))) {
+            if let breachscope_model::Event::FileAccess(a) = &event {
+                scoper.observe(a);
+            }
+        }
+    }
+    if !evtx_files.is_empty() && !incidents.is_empty() {
+        for event in FileSequence::evtx(evtx_files, EvtxReader::new(&evtx_config)) {
             if let breachscope_model::Event::FileAccess(a) = &event {
                 scoper.observe(a);
             }

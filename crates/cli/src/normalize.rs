@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use breachscope_ingest::evtx::{EvtxConfig, EvtxReader};
 use breachscope_ingest::samba::SambaParser;
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{
@@ -17,7 +18,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::options::samba_config;
+use crate::options::{samba_config, windows_share_roots};
 
 /// How many rejected records are printed per file before the rest are only counted.
 const REJECTS_PRINTED_PER_FILE: u64 = 20;
@@ -31,6 +32,8 @@ pub enum FormatArg {
     Zeek,
     /// Samba vfs_full_audit (syslog or smbd log) and auth JSON records.
     Samba,
+    /// Windows event logs (.evtx): Security logons, share and file access, log clearing.
+    Evtx,
 }
 
 /// Arguments of `breachscope normalize`.
@@ -85,6 +88,9 @@ struct FileSummary {
     notes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// Records per event id (EVTX): every record read, mapped or not.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    event_ids: std::collections::BTreeMap<u32, u64>,
 }
 
 #[derive(Serialize, Default)]
@@ -115,6 +121,7 @@ fn summary_of(stats: FileStats) -> FileSummary {
         gzip: stats.gzip,
         sha256: stats.sha256,
         notes: stats.notes,
+        event_ids: stats.event_ids,
         error: stats.failure.map(|f| {
             format!(
                 "reading stopped after line {} ({} records): {}",
@@ -138,6 +145,7 @@ fn unread_summary(path: &Path, kind: &'static str, message: String) -> FileSumma
         sha256: String::new(),
         notes: Vec::new(),
         error: Some(message),
+        event_ids: Default::default(),
     }
 }
 
@@ -182,6 +190,10 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
     }
 
     let mut zeek = ZeekParser::new();
+    let mut evtx = EvtxReader::new(&EvtxConfig {
+        threads: 0,
+        share_roots: windows_share_roots(&args.share_roots),
+    });
     let mut samba = SambaParser::new(samba_config);
     let ctx = OcsfContext { internal };
     let stdout = io::stdout();
@@ -195,12 +207,13 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
         let format = match args.format {
             FormatArg::Zeek => Ok(Format::Zeek),
             FormatArg::Samba => Ok(Format::Samba),
+            FormatArg::Evtx => Ok(Format::Evtx),
             FormatArg::Auto => match sniff_path(path) {
                 Ok(Kind::Known(format)) => Ok(format),
                 Ok(Kind::Empty) => Err(("empty", "empty file: nothing to read".to_string())),
                 Ok(Kind::Unknown) => Err((
                     "unknown",
-                    "format not recognised (neither a Zeek conn/dns log nor a Samba audit log): not read"
+                    "format not recognised (not a Zeek conn/dns log, a Samba audit log or an EVTX file): not read"
                         .to_string(),
                 )),
                 Err(e) => Err(("unreadable", e.to_string())),
@@ -209,6 +222,7 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
         let stats = match format {
             Ok(Format::Zeek) => read_file(path, &mut zeek, &ctx, args.count_only, &mut out, &bar),
             Ok(Format::Samba) => read_file(path, &mut samba, &ctx, args.count_only, &mut out, &bar),
+            Ok(Format::Evtx) => read_evtx(path, &mut evtx, &ctx, args.count_only, &mut out, &bar),
             Err((kind, message)) => {
                 if kind != "empty" {
                     totals.unrecognised_files += 1;
@@ -288,6 +302,45 @@ fn read_file<P: LineParser + ?Sized, W: Write>(
         }
     }
     let stats = reader.finish();
+    report_file_end(&stats, bar);
+    Ok(stats)
+}
+
+/// Reads one EVTX file, writing its mapped events.
+fn read_evtx<W: Write>(
+    path: &Path,
+    reader: &mut EvtxReader,
+    ctx: &OcsfContext,
+    count_only: bool,
+    out: &mut W,
+    bar: &ProgressBar,
+) -> Result<FileStats> {
+    let mut printed = 0u64;
+    let mut write_error = None;
+    let stats = reader.read_file(path, |item| match item {
+        Ok(event) => {
+            if !count_only && write_error.is_none() {
+                if let Err(e) = write_event(out, &event, ctx) {
+                    write_error = Some(e);
+                }
+            }
+        }
+        Err(rejected) => {
+            if printed < REJECTS_PRINTED_PER_FILE {
+                bar.suspend(|| eprintln!("breachscope: rejected: {rejected}"));
+            }
+            printed += 1;
+        }
+    })?;
+    if let Some(e) = write_error {
+        return Err(e).context("writing events to standard output");
+    }
+    report_file_end(&stats, bar);
+    Ok(stats)
+}
+
+/// Tells the user what was not shown of a file's rejections, its notes and an early stop.
+fn report_file_end(stats: &FileStats, bar: &ProgressBar) {
     bar.suspend(|| {
         if stats.rejected > REJECTS_PRINTED_PER_FILE {
             eprintln!(
@@ -309,5 +362,4 @@ fn read_file<P: LineParser + ?Sized, W: Write>(
             );
         }
     });
-    Ok(stats)
 }

@@ -38,19 +38,43 @@ pub fn parse_time_zone(text: &str) -> Result<TimeZone> {
     })
 }
 
-/// Parses repeated `--share-root NAME=PATH` values into lower-case share name → path.
+/// Whether `path` is an absolute Windows path (`D:\Shares\HR`, `\\?\D:\…`).
+fn is_windows_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\')
+        || path.starts_with("\\\\")
+}
+
+/// Parses repeated `--share-root NAME=PATH` values into lower-case share name → path: the
+/// POSIX roots (Samba servers). Windows roots (`NAME=D:\Shares\HR`) are checked here and
+/// returned by [`windows_share_roots`].
 pub fn parse_share_roots(values: &[String]) -> Result<HashMap<String, String>> {
     let mut roots = HashMap::new();
     for value in values {
         let Some((name, path)) = value.split_once('=') else {
             bail!("--share-root '{value}' must be NAME=PATH");
         };
-        if name.is_empty() || !path.starts_with('/') {
-            bail!("--share-root '{value}' must be NAME=/absolute/server/path");
+        if name.is_empty() || !(path.starts_with('/') || is_windows_path(path)) {
+            bail!(
+                "--share-root '{value}' must be NAME=/absolute/server/path or NAME=D:\\windows\\path"
+            );
         }
-        roots.insert(name.to_lowercase(), path.to_owned());
+        if path.starts_with('/') {
+            roots.insert(name.to_lowercase(), path.to_owned());
+        }
     }
     Ok(roots)
+}
+
+/// The `--share-root` values whose paths are Windows paths, as (share name, path), for the
+/// EVTX reader (object-access events name local paths).
+pub fn windows_share_roots(values: &[String]) -> Vec<(String, String)> {
+    values
+        .iter()
+        .filter_map(|v| v.split_once('='))
+        .filter(|(name, path)| !name.is_empty() && is_windows_path(path))
+        .map(|(name, path)| (name.to_lowercase(), path.to_owned()))
+        .collect()
 }
 
 /// Builds the Samba reader's configuration from `--samba-prefix`, `--log-tz` and
@@ -122,5 +146,11 @@ mod tests {
         );
         assert!(parse_share_roots(&["records".into()]).is_err());
         assert!(parse_share_roots(&["records=relative".into()]).is_err());
+        let mixed = ["hr=D:\\Shares\\HR".to_string(), "sales=/srv/sales".into()];
+        assert_eq!(parse_share_roots(&mixed).unwrap().len(), 1);
+        assert_eq!(
+            windows_share_roots(&mixed),
+            [("hr".to_string(), "D:\\Shares\\HR".to_string())]
+        );
     }
 }

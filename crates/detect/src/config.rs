@@ -28,6 +28,10 @@ pub struct DetectConfig {
     pub unusual_share: UnusualShare,
     /// Reads at hours the account is never active.
     pub off_hours_access: OffHours,
+    /// A client's first use of a server's administrative share or service-control pipe.
+    pub admin_share_access: AdminShareAccess,
+    /// Audit logs cleared (Windows 1102).
+    pub log_cleared: LogCleared,
     /// Known endpoints and accounts never alerted on.
     pub allowlist: Allowlist,
 }
@@ -46,8 +50,45 @@ impl Default for DetectConfig {
             mass_file_read: MassFileRead::default(),
             unusual_share: UnusualShare::default(),
             off_hours_access: OffHours::default(),
+            admin_share_access: AdminShareAccess::default(),
+            log_cleared: LogCleared::default(),
             allowlist: Allowlist::default(),
         }
+    }
+}
+
+/// A client's first use of an administrative share (`C$`, `ADMIN$`) or of a service-control
+/// pipe over `IPC$`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminShareAccess {
+    /// Whether the detector runs.
+    pub enabled: bool,
+    /// Pipes over `IPC$` that start code on the server (lower-case names).
+    pub service_pipes: Vec<String>,
+}
+
+impl Default for AdminShareAccess {
+    fn default() -> Self {
+        AdminShareAccess {
+            enabled: true,
+            service_pipes: vec!["svcctl".into(), "atsvc".into()],
+        }
+    }
+}
+
+/// Audit logs cleared (anti-forensics). Alerts from the first event on: clearing a security
+/// log is never routine enough to learn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogCleared {
+    /// Whether the detector runs.
+    pub enabled: bool,
+}
+
+impl Default for LogCleared {
+    fn default() -> Self {
+        LogCleared { enabled: true }
     }
 }
 

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use breachscope_model::{Cidr, Event, FileAction, InternalNetworks, Micros};
 
+use crate::admin_share::{AdminShareDetector, AdminTarget};
 use crate::beacon::BeaconDetector;
 use crate::clock::LocalCalendar;
 use crate::config::DetectConfig;
@@ -56,6 +57,7 @@ pub struct Engine {
     mass_read: MassFileReadDetector,
     unusual_share: UnusualShareDetector,
     off_hours: OffHoursDetector,
+    admin_share: AdminShareDetector,
     account_first_seen: FxHashMap<String, Micros>,
     alerts: Vec<Alert>,
     late_events: u64,
@@ -105,6 +107,7 @@ impl Engine {
             mass_read: MassFileReadDetector::default(),
             unusual_share: UnusualShareDetector::default(),
             off_hours: OffHoursDetector::default(),
+            admin_share: AdminShareDetector::default(),
             account_first_seen: FxHashMap::default(),
             alerts: Vec::new(),
             late_events: 0,
@@ -256,7 +259,94 @@ impl Engine {
             }
             Event::FileAccess(a) => self.file_access(a, t, pos),
             Event::Authentication(_) => {}
+            Event::LogCleared(c) => self.log_cleared(c, t),
         }
+    }
+
+    fn log_cleared(&mut self, c: &breachscope_model::LogCleared, t: Micros) {
+        if !self.config.log_cleared.enabled {
+            return;
+        }
+        let summary = format!(
+            "{} cleared the {} log{} (event {}): evidence before this time on that computer is gone",
+            c.account,
+            c.channel,
+            c.server
+                .as_deref()
+                .map(|s| format!(" of {s}"))
+                .unwrap_or_default(),
+            c.event_id
+        );
+        self.raise(Alert {
+            id: String::new(),
+            detector: "log_cleared",
+            time: t,
+            severity: Severity::High,
+            score: 0.9,
+            stage: Stage::DefenseEvasion,
+            hosts: Vec::new(),
+            accounts: vec![c.account.clone()],
+            external: Vec::new(),
+            shares: Vec::new(),
+            summary,
+        });
+    }
+
+    fn admin_share_access(&mut self, a: &breachscope_model::FileAccess, t: Micros) {
+        if a.client_ip.is_some_and(|ip| self.allowed_host(ip))
+            || self
+                .config
+                .allowlist
+                .accounts
+                .iter()
+                .any(|x| x == &a.account)
+        {
+            return;
+        }
+        let judging = self.judging(t);
+        let Some(f) = self
+            .admin_share
+            .observe(&self.config.admin_share_access, a, judging)
+        else {
+            return;
+        };
+        let host_label = a
+            .client_ip
+            .map(|ip| self.history.host_label(ip))
+            .unwrap_or_else(|| "an unknown host".into());
+        let (score, what) = match f.target {
+            AdminTarget::ServiceControl => (
+                0.9,
+                "the service-control pipe, which starts programs on the server (PsExec, remote services and tasks)",
+            ),
+            AdminTarget::AdminShare => (0.75, "an administrative share"),
+        };
+        let summary = format!(
+            "{} used {} '{}' on {} from {} for the first time (event {}): {what}",
+            a.account,
+            if f.target == AdminTarget::ServiceControl {
+                "pipe"
+            } else {
+                "share"
+            },
+            f.name,
+            f.server.as_deref().unwrap_or("the server"),
+            host_label,
+            a.operation,
+        );
+        self.raise(Alert {
+            id: String::new(),
+            detector: "admin_share_access",
+            time: t,
+            severity: severity_of(score),
+            score,
+            stage: Stage::LateralMovement,
+            hosts: a.client_ip.into_iter().collect(),
+            accounts: vec![a.account.clone()],
+            external: Vec::new(),
+            shares: vec![a.share.clone()],
+            summary,
+        });
     }
 
     fn flow(&mut self, f: &breachscope_model::Flow, t: Micros, pos: crate::clock::Position) {
@@ -411,7 +501,12 @@ impl Engine {
                 .entry(ip)
                 .or_default() += 1;
         }
-        if a.action != FileAction::Read || !a.outcome.is_success() || a.share.is_empty() {
+        self.admin_share_access(a, t);
+        if a.action != FileAction::Read
+            || !a.outcome.is_success()
+            || a.share.is_empty()
+            || !a.is_file_object()
+        {
             return;
         }
         let reads = self

@@ -11,6 +11,7 @@
 //! guard_days` daily totals; per account 24 + 168 hour counters, its shares, and
 //! `baseline_days` hourly maxima. Nothing grows with the number of events.
 
+pub mod admin_share;
 pub mod beacon;
 pub mod clock;
 pub mod config;
@@ -66,6 +67,10 @@ pub enum Stage {
     Collection,
     /// Exfiltration.
     Exfiltration,
+    /// Lateral movement (administrative shares, remote service control).
+    LateralMovement,
+    /// Defense evasion (audit logs cleared).
+    DefenseEvasion,
 }
 
 /// An explainable alert.

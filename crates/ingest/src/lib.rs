@@ -4,6 +4,8 @@
 //!
 //! * [`zeek`]: Zeek `conn.log` and `dns.log`, TSV (driven by the file's own `#fields` header) or
 //!   JSON lines;
+//! * [`evtx`]: Windows Security event logs (`.evtx`): logons, share and file access, object
+//!   access linked to its logon session, audit log clearing;
 //! * [`samba`]: Samba `vfs_full_audit` records through rsyslog (RFC 3339, RFC 3164, RFC 5424) or
 //!   smbd's own debug log, and Samba's `auth_json_audit` authentication records.
 //!
@@ -14,6 +16,7 @@
 //! [`sniff`] detects the format from the content, and [`input::expand_paths`] walks directories
 //! (including zeekctl's `YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz` archive layout).
 
+pub mod evtx;
 pub mod input;
 pub mod record;
 pub mod samba;

@@ -13,16 +13,25 @@ use std::path::PathBuf;
 
 use breachscope_model::{Event, Micros};
 
+use crate::evtx::EvtxReader;
 use crate::record::{LineParser, Rejected};
 use crate::{FileStats, InputError, open_reader};
 
 /// How many rejected records of each file are kept for reporting.
 pub const REJECT_SAMPLES_PER_FILE: usize = 20;
 
+/// What reads a sequence's files.
+enum SequenceReader {
+    /// A line-based format.
+    Lines(Box<dyn LineParser + Send>),
+    /// Windows event logs.
+    Evtx(Box<EvtxReader>),
+}
+
 /// Files read one after the other with one parser.
 pub struct FileSequence {
     paths: VecDeque<PathBuf>,
-    parser: Box<dyn LineParser + Send>,
+    reader: SequenceReader,
     buffer: VecDeque<Event>,
     /// Counts of every file read so far.
     pub stats: Vec<FileStats>,
@@ -37,7 +46,20 @@ impl FileSequence {
     pub fn new(paths: Vec<PathBuf>, parser: Box<dyn LineParser + Send>) -> Self {
         FileSequence {
             paths: paths.into(),
-            parser,
+            reader: SequenceReader::Lines(parser),
+            buffer: VecDeque::new(),
+            stats: Vec::new(),
+            rejected_samples: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A sequence of EVTX files (read in the given order) with one reader, which keeps logon
+    /// sessions and handles from one file to the next.
+    pub fn evtx(paths: Vec<PathBuf>, reader: EvtxReader) -> Self {
+        FileSequence {
+            paths: paths.into(),
+            reader: SequenceReader::Evtx(Box::new(reader)),
             buffer: VecDeque::new(),
             stats: Vec::new(),
             rejected_samples: Vec::new(),
@@ -47,21 +69,32 @@ impl FileSequence {
 
     fn load_next_file(&mut self) -> bool {
         while let Some(path) = self.paths.pop_front() {
-            match open_reader(&path, self.parser.as_mut()) {
-                Ok(mut reader) => {
-                    let mut kept = 0;
-                    for item in reader.by_ref() {
-                        match item {
-                            Ok(e) => self.buffer.push_back(e),
-                            Err(r) => {
-                                if kept < REJECT_SAMPLES_PER_FILE {
-                                    self.rejected_samples.push(r);
-                                    kept += 1;
-                                }
-                            }
-                        }
+            let mut kept = 0;
+            let buffer = &mut self.buffer;
+            let samples = &mut self.rejected_samples;
+            let mut take = |item: Result<Event, Rejected>| match item {
+                Ok(e) => buffer.push_back(e),
+                Err(r) => {
+                    if kept < REJECT_SAMPLES_PER_FILE {
+                        samples.push(r);
+                        kept += 1;
                     }
-                    self.stats.push(reader.finish());
+                }
+            };
+            let stats = match &mut self.reader {
+                SequenceReader::Lines(parser) => {
+                    open_reader(&path, parser.as_mut()).map(|mut reader| {
+                        for item in reader.by_ref() {
+                            take(item);
+                        }
+                        reader.finish()
+                    })
+                }
+                SequenceReader::Evtx(reader) => reader.read_file(&path, take),
+            };
+            match stats {
+                Ok(stats) => {
+                    self.stats.push(stats);
                     if !self.buffer.is_empty() {
                         return true;
                     }

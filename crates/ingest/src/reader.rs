@@ -11,7 +11,7 @@ use flate2::bufread::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 use crate::input::{InputError, open_evidence};
-use crate::record::{LineOutcome, LineParser, Location, Rejected};
+use crate::record::{LineOutcome, LineParser, Location, Rejected, Unit};
 
 const READ_BUFFER: usize = 256 * 1024;
 
@@ -42,6 +42,8 @@ pub struct FileStats {
     pub notes: Vec<String>,
     /// Set when reading stopped before the end (a truncated gzip member, an I/O error).
     pub failure: Option<ReadFailure>,
+    /// Records per source event id, every record read (EVTX; empty for text logs).
+    pub event_ids: std::collections::BTreeMap<u32, u64>,
 }
 
 /// Reading of a file stopped early.
@@ -155,6 +157,7 @@ pub fn open_reader<'p, P: LineParser + ?Sized>(
             sha256: String::new(),
             notes: Vec::new(),
             failure: None,
+            event_ids: Default::default(),
         },
         hash: None,
     })
@@ -264,6 +267,7 @@ impl<P: LineParser + ?Sized> Iterator for EvidenceReader<'_, P> {
                         location: Location {
                             path: Arc::clone(&self.stats.path),
                             line: self.stats.lines,
+                            unit: Unit::Line,
                         },
                         reason,
                     }));
@@ -306,7 +310,8 @@ impl<P: LineParser + ?Sized> EvidenceReader<'_, P> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of `bytes` (SHA-256 digests).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

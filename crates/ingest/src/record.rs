@@ -6,18 +6,40 @@ use std::sync::Arc;
 
 use breachscope_model::Event;
 
-/// Where a record came from: the file and its 1-based line number.
+/// Where a record came from: the file and its 1-based line number (text logs), or the record or
+/// chunk number (EVTX).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// The file, as given or found under a given directory.
     pub path: Arc<PathBuf>,
-    /// 1-based line number in the (decompressed) file.
+    /// 1-based line number in the (decompressed) file, or the number [`Location::unit`] says.
     pub line: u64,
+    /// What [`Location::line`] counts.
+    pub unit: Unit,
+}
+
+/// What a [`Location`]'s number counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A 1-based line of a text log.
+    Line,
+    /// An EVTX record's `EventRecordID`.
+    Record,
+    /// An EVTX chunk's 0-based number in the file.
+    Chunk,
+    /// A byte offset in the file.
+    Offset,
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.path.display(), self.line)
+        let path = self.path.display();
+        match self.unit {
+            Unit::Line => write!(f, "{path}:{}", self.line),
+            Unit::Record => write!(f, "{path}: record {}", self.line),
+            Unit::Chunk => write!(f, "{path}: chunk {}", self.line),
+            Unit::Offset => write!(f, "{path}: offset {}", self.line),
+        }
     }
 }
 

@@ -16,6 +16,8 @@ pub enum Format {
     Zeek,
     /// Samba `vfs_full_audit` (any envelope) or Samba auth JSON records.
     Samba,
+    /// Windows event log files (`.evtx`).
+    Evtx,
 }
 
 /// What the first lines of a file say it holds.
@@ -71,6 +73,9 @@ pub fn sniff_text(text: &str) -> Kind {
 /// Reads the start of a file (decompressing gzip) and detects its format.
 pub fn sniff_path(path: &Path) -> io::Result<Kind> {
     let head = read_head(path, SNIFF_BYTES)?;
+    if crate::evtx::is_evtx(&head) {
+        return Ok(Kind::Known(Format::Evtx));
+    }
     // Cut at the last complete line so a multi-byte character split at the limit does not matter.
     let cut = if head.len() == SNIFF_BYTES {
         head.iter().rposition(|&b| b == b'\n').unwrap_or(head.len())

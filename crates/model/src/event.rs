@@ -18,6 +18,8 @@ pub enum Event {
     FileAccess(FileAccess),
     /// A logon, logoff or failed logon (Samba auth audit, Windows 4624/4625/…).
     Authentication(Authentication),
+    /// An audit log was cleared (Windows 1102): evidence destroyed on purpose.
+    LogCleared(LogCleared),
 }
 
 impl Event {
@@ -30,6 +32,7 @@ impl Event {
             Event::Dns(d) => d.time,
             Event::FileAccess(a) => a.time,
             Event::Authentication(a) => a.time,
+            Event::LogCleared(c) => c.time,
         }
     }
 
@@ -40,6 +43,7 @@ impl Event {
             Event::Dns(d) => d.time,
             Event::FileAccess(a) => a.time,
             Event::Authentication(a) => a.time,
+            Event::LogCleared(c) => c.time,
         }
     }
 }
@@ -265,12 +269,49 @@ pub struct FileAccess {
     pub action: FileAction,
     /// The source's operation name (`create_file`, `pread_recv`, event id `5145`, …).
     pub operation: String,
+    /// The log the record came from ([`FileAccess::SAMBA_AUDIT`], [`FileAccess::WINDOWS_SECURITY`]).
+    pub log: &'static str,
+    /// The kind of object, where the source says (Windows `ObjectType`: `File`, `Key`, …);
+    /// `None` means a file or directory on a share.
+    pub object_type: Option<String>,
     /// The requested access mask, where the source gives one.
     pub access_mask: Option<u32>,
     /// Whether the object is a directory, where the source says.
     pub is_directory: Option<bool>,
     /// Success or failure.
     pub outcome: Outcome,
+}
+
+impl FileAccess {
+    /// [`FileAccess::log`] of Samba `vfs_full_audit` records.
+    pub const SAMBA_AUDIT: &'static str = "samba_audit";
+    /// [`FileAccess::log`] of Windows Security event log records (5140, 5145, 4656, 4663, 4660).
+    pub const WINDOWS_SECURITY: &'static str = "windows_security";
+
+    /// Whether the object is a file or directory (not a registry key, process or other
+    /// Windows object).
+    pub fn is_file_object(&self) -> bool {
+        self.object_type
+            .as_deref()
+            .is_none_or(|t| t.eq_ignore_ascii_case("file"))
+    }
+}
+
+/// An audit log was cleared (Windows Security 1102, System 104).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LogCleared {
+    /// When it was recorded.
+    pub time: Micros,
+    /// The computer whose log it was.
+    pub server: Option<String>,
+    /// The account that cleared it, normalised.
+    pub account: String,
+    /// The account's logon id, when known.
+    pub session: Option<String>,
+    /// The log's channel (`Security`).
+    pub channel: String,
+    /// The source's event id (`1102`).
+    pub event_id: u32,
 }
 
 /// What an authentication record says happened.

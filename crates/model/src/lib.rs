@@ -14,10 +14,12 @@ pub mod event;
 pub mod identifiers;
 pub mod net;
 pub mod time;
+pub mod windows;
 
 pub use account::normalize_account;
 pub use event::{
-    AuthAction, Authentication, DnsQuery, Event, FileAccess, FileAction, Flow, Outcome, Transport,
+    AuthAction, Authentication, DnsQuery, Event, FileAccess, FileAction, Flow, LogCleared, Outcome,
+    Transport,
 };
 pub use net::{Cidr, CidrError, InternalNetworks, canonical_ip};
 pub use time::Micros;

@@ -7,7 +7,9 @@
 //! | [`Flow`] (Zeek conn) | Network Activity 4001 | 6 Traffic |
 //! | [`DnsQuery`] (Zeek dns) | DNS Activity 4003 | 6 Traffic |
 //! | [`FileAccess`] (Samba audit) | File System Activity 1001 | 1 Create, 2 Read, 3 Update, 4 Delete, 5 Rename, 12 Mount (tree connect), 13 Unmount, 14 Open, 99 Other |
-//! | [`Authentication`] | Authentication 3002 | 1 Logon, 2 Logoff, 99 Other |
+//! | [`FileAccess`] (Windows 5140, 5145, 4656, 4663, 4660) | File System Activity 1001 | as above; the decoded access rights under `unmapped.access_rights` |
+//! | [`Authentication`] (Samba auth, Windows 4624, 4625, 4634, 4647, 4648, 4672) | Authentication 3002 | 1 Logon, 2 Logoff, 99 Other |
+//! | [`LogCleared`] (Windows 1102) | Event Log Activity 1008 | 1 Clear |
 //!
 //! `time` is epoch milliseconds; `metadata.event_code` is the source's operation name or event id;
 //! fields without an OCSF home go under `unmapped`. Only the canonical "file was read" record
@@ -18,9 +20,10 @@ use std::io::{self, Write};
 use std::net::IpAddr;
 
 use breachscope_model::time::to_epoch_millis;
+use breachscope_model::windows::access_rights;
 use breachscope_model::{
     AuthAction, Authentication, DnsQuery, Event, FileAccess, FileAction, Flow, InternalNetworks,
-    Outcome,
+    LogCleared, Outcome,
 };
 use serde::Serialize;
 
@@ -55,7 +58,7 @@ struct Metadata<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     uid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    log_name: Option<&'static str>,
+    log_name: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +112,11 @@ const DNS_ACTIVITY: Class = Class {
 const FILE_SYSTEM_ACTIVITY: Class = Class {
     uid: 1001,
     name: "File System Activity",
+    category_name: "System Activity",
+};
+const EVENT_LOG_ACTIVITY: Class = Class {
+    uid: 1008,
+    name: "Event Log Activity",
     category_name: "System Activity",
 };
 const AUTHENTICATION: Class = Class {
@@ -433,7 +441,10 @@ struct FileObject<'a> {
 }
 
 fn file_object<'a>(path: &'a str, share: &'a str, is_directory: Option<bool>) -> FileObject<'a> {
-    let name = path.rsplit('/').find(|s| !s.is_empty()).unwrap_or(share);
+    let name = path
+        .rsplit(['/', '\\'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(share);
     let (type_id, type_name) = match is_directory {
         Some(true) => (2, "Folder"),
         Some(false) => (1, "Regular File"),
@@ -448,8 +459,12 @@ fn file_object<'a>(path: &'a str, share: &'a str, is_directory: Option<bool>) ->
 }
 
 #[derive(Serialize)]
-struct FileActivityUnmapped {
+struct FileActivityUnmapped<'a> {
     path_is_relative: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    access_rights: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object_type: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -465,7 +480,7 @@ struct FileSystemActivity<'a> {
     share: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     access_mask: Option<u32>,
-    unmapped: FileActivityUnmapped,
+    unmapped: FileActivityUnmapped<'a>,
 }
 
 /// The OCSF File System Activity id and name for a file action.
@@ -504,7 +519,7 @@ fn file_system_activity(a: &FileAccess) -> FileSystemActivity<'_> {
                 version: OCSF_VERSION,
                 event_code: &a.operation,
                 uid: None,
-                log_name: Some("samba_audit"),
+                log_name: Some(a.log),
             },
             Some(&a.outcome),
         ),
@@ -531,6 +546,12 @@ fn file_system_activity(a: &FileAccess) -> FileSystemActivity<'_> {
         access_mask: a.access_mask,
         unmapped: FileActivityUnmapped {
             path_is_relative: a.path_is_relative,
+            access_rights: if a.log == FileAccess::WINDOWS_SECURITY {
+                a.access_mask.map(access_rights).unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            object_type: a.object_type.as_deref(),
         },
     }
 }
@@ -613,6 +634,47 @@ fn authentication(a: &Authentication) -> AuthenticationActivity<'_> {
     }
 }
 
+#[derive(Serialize)]
+struct EventLogActivity<'a> {
+    #[serde(flatten)]
+    header: Header<'a>,
+    actor: Actor<'a>,
+    device: Device<'a>,
+    log_name: &'a str,
+}
+
+fn event_log_activity<'a>(c: &'a LogCleared, code: &'a str) -> EventLogActivity<'a> {
+    let mut header = header(
+        &EVENT_LOG_ACTIVITY,
+        1,
+        "Clear",
+        c.time,
+        Metadata {
+            product: &PRODUCT,
+            version: OCSF_VERSION,
+            event_code: code,
+            uid: None,
+            log_name: Some(&c.channel),
+        },
+        Some(&Outcome::Success),
+    );
+    header.severity_id = 4;
+    header.severity = "High";
+    EventLogActivity {
+        header,
+        actor: Actor {
+            user: user(&c.account),
+            session: c.session.as_deref().map(|uid| Session { uid }),
+        },
+        device: Device {
+            type_id: 0,
+            type_name: "Unknown",
+            hostname: c.server.as_deref(),
+        },
+        log_name: &c.channel,
+    }
+}
+
 /// Writes one event as a single-line OCSF JSON object followed by a newline.
 pub fn write_event<W: Write>(out: &mut W, event: &Event, ctx: &OcsfContext) -> io::Result<()> {
     match event {
@@ -624,6 +686,10 @@ pub fn write_event<W: Write>(out: &mut W, event: &Event, ctx: &OcsfContext) -> i
             let mut activity = authentication(a);
             activity.header.metadata.event_code = &code;
             serde_json::to_writer(&mut *out, &activity)
+        }
+        Event::LogCleared(c) => {
+            let code = c.event_id.to_string();
+            serde_json::to_writer(&mut *out, &event_log_activity(c, &code))
         }
     }
     .map_err(io::Error::other)?;
@@ -637,5 +703,6 @@ pub fn class_uid(event: &Event) -> u32 {
         Event::Dns(_) => DNS_ACTIVITY.uid,
         Event::FileAccess(_) => FILE_SYSTEM_ACTIVITY.uid,
         Event::Authentication(_) => AUTHENTICATION.uid,
+        Event::LogCleared(_) => EVENT_LOG_ACTIVITY.uid,
     }
 }

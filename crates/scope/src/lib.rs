@@ -69,6 +69,7 @@ impl Scoper {
             || !a.outcome.is_success()
             || !a.path_is_relative
             || a.path.is_empty()
+            || !a.is_file_object()
         {
             return;
         }
@@ -253,6 +254,8 @@ mod tests {
             path_is_relative: true,
             action: FileAction::Read,
             operation: "create_file".into(),
+            log: FileAccess::SAMBA_AUDIT,
+            object_type: None,
             access_mask: Some(0x120089),
             is_directory: Some(false),
             outcome: Outcome::Success,

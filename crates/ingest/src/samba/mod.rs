@@ -489,6 +489,8 @@ impl SambaParser {
             path_is_relative: relative,
             action,
             operation: op.to_owned(),
+            log: FileAccess::SAMBA_AUDIT,
+            object_type: None,
             access_mask,
             is_directory,
             outcome: body.outcome,
