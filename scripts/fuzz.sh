@@ -11,12 +11,27 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff)
+[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx)
+# EVTX seeds: the smallest real logs beside the repository (their licences keep them out of it).
+evtx_samples=../shared/data/evtx/EVTX-ATTACK-SAMPLES
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   seeds=()
   [ -d "fuzz/seeds/$t" ] && seeds=("fuzz/seeds/$t")
+  max_len=4096
+  if [ "$t" = evtx ]; then
+    # One file header and one chunk: room for every structure the parser reads.
+    max_len=69632
+    if [ -d "$evtx_samples" ]; then
+      for f in "$evtx_samples/Lateral Movement/LM_REMCOM_5145_TargetHost.evtx" \
+               "$evtx_samples/Credential Access/CA_4624_4625_LogonType2_LogonProc_chrome.evtx"; do
+        [ -f "$f" ] && cp "$f" "fuzz/corpus/evtx/seed-$(basename "$f" | tr ' ' _)"
+      done
+    else
+      echo "note: $evtx_samples not found: the evtx target starts from an empty corpus"
+    fi
+  fi
   echo "== fuzzing $t for ${SECONDS_EACH}s"
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "fuzz/corpus/$t" "${seeds[@]}" -- \
-    -max_total_time="$SECONDS_EACH" -max_len=4096 -print_final_stats=1
+    -max_total_time="$SECONDS_EACH" -max_len="$max_len" -print_final_stats=1
 done

@@ -34,6 +34,10 @@ pub use record::WinRecord;
 
 /// The first bytes of an EVTX file.
 pub const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
+/// Size of the file header; chunks follow it.
+const FILE_HEADER_SIZE: usize = 4096;
+/// Size of a chunk.
+const CHUNK_SIZE: usize = 65536;
 
 /// How the EVTX reader works.
 #[derive(Debug, Clone, Default)]
@@ -121,7 +125,7 @@ impl EvtxReader {
     pub fn read_file(
         &mut self,
         path: &Path,
-        mut sink: impl FnMut(Result<Event, Rejected>),
+        sink: impl FnMut(Result<Event, Rejected>),
     ) -> Result<FileStats, InputError> {
         let io_error = |source| InputError::Io {
             path: path.to_path_buf(),
@@ -130,6 +134,17 @@ impl EvtxReader {
         let mut file = open_evidence(path).map_err(io_error)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_error)?;
+        Ok(self.read_bytes(path, bytes, sink))
+    }
+
+    /// Reads an EVTX file already in memory (`path` names it in counts and rejections); see
+    /// [`EvtxReader::read_file`].
+    pub fn read_bytes(
+        &mut self,
+        path: &Path,
+        mut bytes: Vec<u8>,
+        mut sink: impl FnMut(Result<Event, Rejected>),
+    ) -> FileStats {
         let path = Arc::new(path.to_path_buf());
         let mut stats = FileStats {
             path: Arc::clone(&path),
@@ -146,6 +161,17 @@ impl EvtxReader {
             failure: None,
             event_ids: Default::default(),
         };
+        // A file cut inside a chunk (a copy stopped early, a carved log): the `evtx` crate reads
+        // whole chunks only, so the cut chunk is padded with zeros in memory and read up to
+        // the cut; records that crossed it are rejected by the parser.
+        let tail = bytes.len().saturating_sub(FILE_HEADER_SIZE) % CHUNK_SIZE;
+        if bytes.len() > FILE_HEADER_SIZE && tail > 0 {
+            let chunk = (bytes.len() - FILE_HEADER_SIZE) / CHUNK_SIZE;
+            stats.notes.push(format!(
+                "the file ends {tail} bytes into chunk {chunk} (of {CHUNK_SIZE}): it is truncated; that chunk was read up to the cut"
+            ));
+            bytes.resize(bytes.len() + CHUNK_SIZE - tail, 0);
+        }
         let mut parser = match EvtxParser::from_buffer(bytes) {
             Ok(p) => p.with_configuration(self.settings.clone()),
             Err(e) => {
@@ -154,7 +180,7 @@ impl EvtxReader {
                     after_records: 0,
                     message: format!("not a readable EVTX file: {e}"),
                 });
-                return Ok(stats);
+                return stats;
             }
         };
         let records = parser.serialized_records(parse_record);
@@ -205,7 +231,7 @@ impl EvtxReader {
                 "{unnumbered} records without a numeric EventID were skipped"
             ));
         }
-        Ok(stats)
+        stats
     }
 }
 
