@@ -13,6 +13,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: the readers hand many small allocations from
+/// parser threads to the consuming thread, where glibc's allocator spends much of its time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Answers, from evidence, the questions every breached organisation faces: is someone inside and
 /// since when, what did they read, whose personal data was in it, where did it go.
 #[derive(Debug, Parser)]

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use breachscope_ingest::evtx::{EvtxConfig, EvtxReader};
+use breachscope_ingest::evtx::{EvtxConfig, EvtxReader, ParseInOrder, ParsedFile};
 use breachscope_ingest::samba::SambaParser;
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{
-    FileStats, Format, Kind, LineParser, expand_paths, open_reader, sniff_path,
+    FileStats, Format, InputError, Kind, LineParser, expand_paths, open_reader, sniff_path,
 };
 use breachscope_model::InternalNetworks;
 use breachscope_report::ocsf::{OcsfContext, write_event};
@@ -202,9 +202,11 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
     let mut summaries = Vec::with_capacity(files.len());
     let mut totals = Totals::default();
 
-    for path in &files {
-        bar.set_message(path.display().to_string());
-        let format = match args.format {
+    // Formats first, so that EVTX files can be parsed ahead on worker threads (their mapping
+    // and output stay in file order).
+    let formats: Vec<Result<Format, (&'static str, String)>> = files
+        .iter()
+        .map(|path| match args.format {
             FormatArg::Zeek => Ok(Format::Zeek),
             FormatArg::Samba => Ok(Format::Samba),
             FormatArg::Evtx => Ok(Format::Evtx),
@@ -218,11 +220,36 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
                 )),
                 Err(e) => Err(("unreadable", e.to_string())),
             },
-        };
+        })
+        .collect();
+    let evtx_paths: Vec<PathBuf> = files
+        .iter()
+        .zip(&formats)
+        .filter(|(_, f)| matches!(f, Ok(Format::Evtx)))
+        .map(|(p, _)| p.clone())
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut evtx_parsed = if evtx_paths.is_empty() {
+        None
+    } else {
+        Some(
+            ParseInOrder::start(evtx_paths, evtx.parsing(), workers)
+                .context("starting EVTX parser threads")?,
+        )
+    };
+
+    for (path, format) in files.iter().zip(formats) {
+        bar.set_message(path.display().to_string());
         let stats = match format {
             Ok(Format::Zeek) => read_file(path, &mut zeek, &ctx, args.count_only, &mut out, &bar),
             Ok(Format::Samba) => read_file(path, &mut samba, &ctx, args.count_only, &mut out, &bar),
-            Ok(Format::Evtx) => read_evtx(path, &mut evtx, &ctx, args.count_only, &mut out, &bar),
+            Ok(Format::Evtx) => match evtx_parsed.as_mut().and_then(Iterator::next) {
+                Some(parsed) => read_evtx(parsed, &mut evtx, &ctx, args.count_only, &mut out, &bar),
+                None => Err(anyhow::anyhow!(
+                    "{}: an EVTX parser thread failed",
+                    path.display()
+                )),
+            },
             Err((kind, message)) => {
                 if kind != "empty" {
                     totals.unrecognised_files += 1;
@@ -306,9 +333,9 @@ fn read_file<P: LineParser + ?Sized, W: Write>(
     Ok(stats)
 }
 
-/// Reads one EVTX file, writing its mapped events.
+/// Maps one parsed EVTX file, writing its events.
 fn read_evtx<W: Write>(
-    path: &Path,
+    parsed: Result<ParsedFile, InputError>,
     reader: &mut EvtxReader,
     ctx: &OcsfContext,
     count_only: bool,
@@ -317,7 +344,7 @@ fn read_evtx<W: Write>(
 ) -> Result<FileStats> {
     let mut printed = 0u64;
     let mut write_error = None;
-    let stats = reader.read_file(path, |item| match item {
+    let stats = reader.map_parsed(parsed?, |item| match item {
         Ok(event) => {
             if !count_only && write_error.is_none() {
                 if let Err(e) = write_event(out, &event, ctx) {
@@ -331,7 +358,7 @@ fn read_evtx<W: Write>(
             }
             printed += 1;
         }
-    })?;
+    });
     if let Some(e) = write_error {
         return Err(e).context("writing events to standard output");
     }

@@ -29,6 +29,8 @@ pub enum Unit {
     Chunk,
     /// A byte offset in the file.
     Offset,
+    /// The file as a whole (no finer place is known).
+    File,
 }
 
 impl fmt::Display for Location {
@@ -39,6 +41,7 @@ impl fmt::Display for Location {
             Unit::Record => write!(f, "{path}: record {}", self.line),
             Unit::Chunk => write!(f, "{path}: chunk {}", self.line),
             Unit::Offset => write!(f, "{path}: offset {}", self.line),
+            Unit::File => write!(f, "{path}"),
         }
     }
 }

@@ -99,7 +99,13 @@ fn truncated_files_keep_their_complete_chunks() {
     // Cut inside chunks: the complete chunks' records survive, the cut chunk's records before
     // the cut are recovered, and the truncation is reported (or, cut inside the header, the
     // file is reported unreadable).
-    for cut in [0, 100, HEADER - 1, HEADER + 700, HEADER + 3 * CHUNK + 20_000] {
+    for cut in [
+        0,
+        100,
+        HEADER - 1,
+        HEADER + 700,
+        HEADER + 3 * CHUNK + 20_000,
+    ] {
         let (stats, _) = read(dir.path(), "cut.evtx", &file[..cut]);
         let complete = cut.saturating_sub(HEADER) / CHUNK;
         let want: u64 = per_chunk[..complete].iter().sum();
@@ -109,7 +115,10 @@ fn truncated_files_keep_their_complete_chunks() {
         } else {
             let read_ok = stats.lines - stats.rejected;
             assert!(read_ok >= want, "cut at {cut}: {stats:?}");
-            assert!(read_ok < want + per_chunk[complete], "cut at {cut}: {stats:?}");
+            assert!(
+                read_ok < want + per_chunk[complete],
+                "cut at {cut}: {stats:?}"
+            );
             assert!(
                 stats.notes.iter().any(|n| n.contains("truncated")),
                 "cut at {cut}: {stats:?}"

@@ -1,6 +1,9 @@
 //! One EVTX record as the `evtx` crate renders it to JSON, reduced to what the mapping needs.
 
-use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// The parts of a record breachscope reads: `System` and the named data items of `EventData` or
 /// `UserData`, as text.
@@ -42,33 +45,120 @@ impl WinRecord {
     }
 }
 
-/// Text of a JSON scalar (numbers and booleans as written); `None` for null, arrays and objects
-/// without `#text`.
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Object(o) => o.get("#text").and_then(text),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().filter_map(text).collect();
-            (!parts.is_empty()).then(|| parts.join("\n"))
+/// A rendered record as a light tree: strings borrowed from the JSON where they have no escapes,
+/// objects as ordered lists (the records are small; no hashing is needed).
+#[derive(Debug)]
+enum Node<'a> {
+    Null,
+    Text(Cow<'a, str>),
+    Map(Vec<(Cow<'a, str>, Node<'a>)>),
+    Seq(Vec<Node<'a>>),
+}
+
+/// A string borrowed from the input when it can be.
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Str<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Str<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+                Ok(Str(Cow::Owned(v.to_owned())))
+            }
         }
-        Value::Null => None,
+        d.deserialize_str(V)
     }
 }
 
-fn event_id(v: &Value) -> Option<u32> {
-    match v {
-        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Object(o) => o.get("#text").and_then(event_id),
-        _ => None,
+impl<'de> Deserialize<'de> for Node<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Node<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Node<'de>, E> {
+                Ok(Node::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Node<'de>, E> {
+                Ok(Node::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Node<'de>, E> {
+                Ok(Node::Text(Cow::Owned(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node<'de>, E> {
+                Ok(Node::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node<'de>, E> {
+                Ok(Node::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node<'de>, E> {
+                Ok(Node::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node<'de>, E> {
+                Ok(Node::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Node<'de>, E> {
+                Ok(Node::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Node<'de>, E> {
+                Ok(Node::Null)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(Str(key)) = map.next_key()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(Node::Map(entries))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
-fn attribute<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    v.get("#attributes")?.get(name)
+impl<'a> Node<'a> {
+    fn get(&self, name: &str) -> Option<&Node<'a>> {
+        match self {
+            Node::Map(entries) => entries.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn attribute(&self, name: &str) -> Option<&Node<'a>> {
+        self.get("#attributes")?.get(name)
+    }
+
+    /// Text of a scalar, of an element's `#text`, or of a list of them (one per line).
+    fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Node::Text(s) => Some(Cow::Borrowed(s.as_ref())),
+            Node::Map(_) => self.get("#text").and_then(Node::text),
+            Node::Seq(items) => {
+                let parts: Vec<Cow<'_, str>> = items.iter().filter_map(Node::text).collect();
+                (!parts.is_empty()).then(|| Cow::Owned(parts.join("\n")))
+            }
+            Node::Null => None,
+        }
+    }
+}
+
+fn event_id(v: &Node<'_>) -> Option<u32> {
+    v.text()?.trim().parse().ok()
 }
 
 fn parse_keywords(text: &str) -> u64 {
@@ -85,42 +175,81 @@ fn parse_system_time(text: &str) -> Option<i64> {
 }
 
 /// Collects `name → text` pairs from an `EventData` or `UserData` object.
-fn collect_data(v: &Value, out: &mut Vec<(String, String)>) {
-    let Value::Object(map) = v else { return };
-    for (k, item) in map {
+fn collect_data(v: &Node<'_>, out: &mut Vec<(String, String)>) {
+    let Node::Map(entries) = v else { return };
+    for (k, item) in entries {
         if k == "#attributes" {
             continue;
         }
         match item {
             // `UserData` wraps its items in one element named after the event
             // (`LogFileCleared`): descend into it.
-            Value::Object(inner) if !inner.contains_key("#text") && k != "Data" => {
-                collect_data(item, out)
-            }
-            // Unnamed `<Data>` items: kept under `Data`, in order.
-            Value::Array(items) if k == "Data" => {
+            Node::Map(_) if item.get("#text").is_none() && k != "Data" => collect_data(item, out),
+            // Unnamed `<Data>` items: kept under `Data1`, `Data2`, … in order.
+            Node::Seq(items) if k == "Data" => {
                 for (i, it) in items.iter().enumerate() {
-                    let name = attribute(it, "Name")
-                        .and_then(Value::as_str)
-                        .map_or_else(|| format!("Data{}", i + 1), str::to_owned);
-                    if let Some(t) = text(it) {
-                        out.push((name, t));
+                    let name = it
+                        .attribute("Name")
+                        .and_then(Node::text)
+                        .map_or_else(|| format!("Data{}", i + 1), Cow::into_owned);
+                    if let Some(t) = it.text() {
+                        out.push((name, t.into_owned()));
                     }
                 }
             }
             _ => {
-                if let Some(t) = text(item) {
-                    out.push((k.clone(), t));
+                if let Some(t) = item.text() {
+                    out.push((k.to_string(), t.into_owned()));
                 }
             }
         }
     }
 }
 
+/// The `System/EventID` of a record rendered by the `evtx` crate, read straight from the
+/// bytes: a number, a numeric string, or `{"#attributes":…,"#text":n}`. `None` when the
+/// rendering has another shape (the caller then parses it whole).
+pub fn quick_event_id(json: &[u8]) -> Option<u32> {
+    const KEY: &[u8] = b"\"EventID\":";
+    let at = memchr::memmem::find(json, KEY)? + KEY.len();
+    let mut rest = json.get(at..)?;
+    let object = rest.first() == Some(&b'{');
+    if object {
+        // `{"#attributes":{"Qualifiers":…},"#text":n}`: the number follows `#text` closely.
+        const TEXT: &[u8] = b"\"#text\":";
+        let window = &rest[..rest.len().min(256)];
+        let t = memchr::memmem::find(window, TEXT)? + TEXT.len();
+        rest = &rest[t..];
+    }
+    let quoted = rest.first() == Some(&b'"');
+    let digits = &rest[usize::from(quoted)..];
+    let end = digits.iter().position(|b| !b.is_ascii_digit())?;
+    let terminator = digits[end];
+    let ok = if quoted {
+        terminator == b'"'
+    } else if object {
+        terminator == b'}'
+    } else {
+        matches!(terminator, b',' | b'}')
+    };
+    if !ok || end == 0 || end > 9 {
+        return None;
+    }
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+}
+
 /// Reads the fields breachscope needs from a record rendered as JSON by the `evtx` crate.
-/// `header_time` (microseconds) is used when `TimeCreated` is missing or unreadable.
-pub fn from_json(record_id: u64, header_time: i64, json: &[u8]) -> Result<WinRecord, String> {
-    let root: Value =
+/// `header_time` (microseconds), when known, is used when `TimeCreated` is missing or
+/// unreadable; a record with neither is an error. The data
+/// items are collected only for the event ids in `data_of` (all records when `None`): the
+/// others are counted, not mapped, and copying their items would be wasted work.
+pub fn from_json(
+    record_id: u64,
+    header_time: Option<i64>,
+    json: &[u8],
+    data_of: Option<&[u32]>,
+) -> Result<WinRecord, String> {
+    let root: Node<'_> =
         serde_json::from_slice(json).map_err(|e| format!("rendered JSON is not valid ({e})"))?;
     let event = root
         .get("Event")
@@ -128,27 +257,38 @@ pub fn from_json(record_id: u64, header_time: i64, json: &[u8]) -> Result<WinRec
     let system = event
         .get("System")
         .ok_or_else(|| "no System element".to_string())?;
-    let field = |name: &str| system.get(name).and_then(text).unwrap_or_default();
+    let field = |name: &str| {
+        system
+            .get(name)
+            .and_then(Node::text)
+            .map(Cow::into_owned)
+            .unwrap_or_default()
+    };
     let time = system
         .get("TimeCreated")
-        .and_then(|t| attribute(t, "SystemTime"))
-        .and_then(Value::as_str)
-        .and_then(parse_system_time)
-        .unwrap_or(header_time);
+        .and_then(|t| t.attribute("SystemTime"))
+        .and_then(Node::text)
+        .and_then(|t| parse_system_time(&t))
+        .or(header_time)
+        .ok_or_else(|| "no readable TimeCreated".to_string())?;
+    let id = system.get("EventID").and_then(event_id);
     let mut data = Vec::new();
-    for part in ["EventData", "UserData"] {
-        if let Some(v) = event.get(part) {
-            collect_data(v, &mut data);
+    if data_of.is_none_or(|ids| id.is_some_and(|id| ids.contains(&id))) {
+        for part in ["EventData", "UserData"] {
+            if let Some(v) = event.get(part) {
+                collect_data(v, &mut data);
+            }
         }
     }
     Ok(WinRecord {
         record_id,
-        event_id: system.get("EventID").and_then(event_id),
+        event_id: id,
         time,
         provider: system
             .get("Provider")
-            .and_then(|p| attribute(p, "Name"))
-            .and_then(text)
+            .and_then(|p| p.attribute("Name"))
+            .and_then(Node::text)
+            .map(Cow::into_owned)
             .unwrap_or_default(),
         channel: field("Channel"),
         computer: field("Computer"),
@@ -173,13 +313,40 @@ mod tests {
             (r#"{"Event":{"System":{"EventID":"x"}}}"#, None),
         ] {
             assert_eq!(
-                from_json(1, 0, json.as_bytes()).unwrap().event_id,
+                from_json(1, Some(0), json.as_bytes(), None)
+                    .unwrap()
+                    .event_id,
                 id,
                 "{json}"
             );
         }
-        assert!(from_json(1, 0, b"{}").is_err());
-        assert!(from_json(1, 0, b"not json").is_err());
+        assert!(from_json(1, Some(0), b"{}", None).is_err());
+        assert!(from_json(1, Some(0), b"not json", None).is_err());
+    }
+
+    #[test]
+    fn quick_event_id_agrees_with_the_full_parse() {
+        for json in [
+            r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"x"}},"EventID":4624,"Version":2}}}"##,
+            r##"{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045},"Version":0}}}"##,
+            r#"{"Event":{"System":{"EventID":"5145","Version":"0"}}}"#,
+            r#"{"Event":{"System":{"EventID":5145}}}"#,
+        ] {
+            let full = from_json(1, Some(0), json.as_bytes(), None)
+                .unwrap()
+                .event_id;
+            assert_eq!(quick_event_id(json.as_bytes()), full, "{json}");
+        }
+        for odd in [
+            r#"{"Event":{"System":{"EventID":"x"}}}"#,
+            r#"{"Event":{"System":{"EventID":-1}}}"#,
+            r#"{"Event":{"System":{"EventID":12.5}}}"#,
+            r#"{"Event":{"System":{"EventID":99999999999}}}"#,
+            r#"{"Event":{"System":{}}}"#,
+            r#"{"Event":{"System":{"EventID":"#,
+        ] {
+            assert_eq!(quick_event_id(odd.as_bytes()), None, "{odd}");
+        }
     }
 
     #[test]
@@ -188,14 +355,18 @@ mod tests {
             "TimeCreated":{"#attributes":{"SystemTime":"2021-04-22T11:32:00.1712193Z"}},
             "Channel":"Security","Computer":"fs03","Provider":{"#attributes":{"Name":"Microsoft-Windows-Eventlog"}}},
             "UserData":{"LogFileCleared":{"#attributes":{"xmlns":"x"},"SubjectUserName":"admmig","SubjectLogonId":"0x1898da"}}}}"##;
-        let r = from_json(7, 0, json.as_bytes()).unwrap();
+        let r = from_json(7, Some(0), json.as_bytes(), None).unwrap();
         assert_eq!(r.get("SubjectUserName"), Some("admmig"));
         assert_eq!(r.get("SubjectLogonId"), Some("0x1898da"));
         assert_eq!(r.time, 1_619_091_120_171_219);
         assert!(r.is_audit_failure());
         assert_eq!(r.provider, "Microsoft-Windows-Eventlog");
+        // Items are copied only for the ids asked for.
+        let counted_only = from_json(7, Some(0), json.as_bytes(), Some(&[4624])).unwrap();
+        assert!(counted_only.data.is_empty());
+        assert_eq!(counted_only.event_id, Some(1102));
         let unnamed = r#"{"Event":{"System":{"EventID":1},"EventData":{"Data":["a","-",""]}}}"#;
-        let r = from_json(8, 5, unnamed.as_bytes()).unwrap();
+        let r = from_json(8, Some(5), unnamed.as_bytes(), None).unwrap();
         assert_eq!(r.get("Data1"), Some("a"));
         assert_eq!(r.get("Data2"), None);
         assert_eq!(r.time, 5);
