@@ -280,6 +280,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_documented_defaults_are_the_defaults() {
+        let doc = include_str!("../../../docs/configuration.md");
+        let block = doc
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/configuration.md has a toml block");
+        let documented = DetectConfig::from_toml(block).expect("the documented file parses");
+        assert_eq!(documented, DetectConfig::default());
+    }
+
+    #[test]
     fn parses_partial_config() {
         let c = DetectConfig::from_toml("learning_days = 3\n[beaconing]\nalert_score = 0.8\n[allowlist]\nexternal = [\"52.219.0.0/16\"]\n").unwrap();
         assert_eq!(c.learning_days, 3);
