@@ -88,6 +88,60 @@ fn pdf(lines: &[&str]) -> Vec<u8> {
     out
 }
 
+/// One BIFF8 record: type, length, body.
+fn biff_record(out: &mut Vec<u8>, typ: u16, body: &[u8]) {
+    out.extend_from_slice(&typ.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u16).to_le_bytes());
+    out.extend_from_slice(body);
+}
+
+/// A legacy Excel 97–2003 workbook (BIFF8 in an OLE compound file) with one sheet of text cells,
+/// written from the MS-XLS record layouts: the globals substream (BOF, CodePage 1200, one
+/// BoundSheet8, EOF), then the sheet (BOF, one LABEL per cell with its UTF-16 text, EOF).
+fn xls(sheet: &str, rows: &[Vec<String>]) -> Vec<u8> {
+    let bof = |dt: u16| {
+        let mut b = vec![0u8; 16];
+        b[0..2].copy_from_slice(&0x0600u16.to_le_bytes());
+        b[2..4].copy_from_slice(&dt.to_le_bytes());
+        b
+    };
+    let mut globals = Vec::new();
+    biff_record(&mut globals, 0x0809, &bof(0x0005));
+    biff_record(&mut globals, 0x0042, &1200u16.to_le_bytes());
+    let name: Vec<u16> = sheet.encode_utf16().collect();
+    let mut bound = vec![0u8; 4]; // lbPlyPos, filled in below
+    bound.extend_from_slice(&[0, 0, name.len() as u8, 1]);
+    bound.extend(name.iter().flat_map(|u| u.to_le_bytes()));
+    let bound_at = globals.len() + 4;
+    biff_record(&mut globals, 0x0085, &bound);
+    biff_record(&mut globals, 0x000A, &[]);
+    let sheet_at = globals.len() as u32;
+    globals[bound_at..bound_at + 4].copy_from_slice(&sheet_at.to_le_bytes());
+    let mut stream = globals;
+    biff_record(&mut stream, 0x0809, &bof(0x0010));
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let text: Vec<u16> = cell.encode_utf16().collect();
+            let mut label = Vec::new();
+            label.extend_from_slice(&(r as u16).to_le_bytes());
+            label.extend_from_slice(&(c as u16).to_le_bytes());
+            label.extend_from_slice(&0u16.to_le_bytes());
+            label.extend_from_slice(&(text.len() as u16).to_le_bytes());
+            label.push(1);
+            label.extend(text.iter().flat_map(|u| u.to_le_bytes()));
+            biff_record(&mut stream, 0x0204, &label);
+        }
+    }
+    biff_record(&mut stream, 0x000A, &[]);
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    file.create_stream("Workbook")
+        .unwrap()
+        .write_all(&stream)
+        .unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
 #[test]
 fn every_format_yields_the_values_of_its_plain_text_twin() {
     let c = classifier();
@@ -177,6 +231,7 @@ fn every_format_yields_the_values_of_its_plain_text_twin() {
         ("tsv", tsv.into_bytes(), "tsv"),
         ("docx", ooxml::docx(&paragraphs).unwrap(), "docx"),
         ("xlsx", ooxml::xlsx("メモ", &cells).unwrap(), "xlsx"),
+        ("xls", xls("メモ", &cells), "xls"),
         (
             "pptx",
             zip(&[
