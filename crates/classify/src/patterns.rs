@@ -25,6 +25,7 @@ const PEM: usize = 6;
 const PASSWORD: usize = 7;
 const ADDRESS: usize = 8;
 const BANK: usize = 9;
+const PASSPORT: usize = 10;
 
 /// Words that make a 12-digit number with a valid check digit a My Number (MIC's and
 /// Microsoft Purview's keyword lists); looked for in the table header or the 80 characters
@@ -38,6 +39,30 @@ const MY_NUMBER_CONTEXT: &[&str] = &[
     "通知カード",
     "共通番号",
 ];
+
+/// Words that make 12 digits a driver's licence number (Microsoft Purview's and Google DLP's
+/// keyword gates; the number has no published check digit).
+const DRIVERS_LICENSE_CONTEXT: &[&str] = &[
+    "運転免許",
+    "免許証番号",
+    "免許番号",
+    "driver's license",
+    "drivers license",
+    "driver license",
+    "driving licence",
+    "driver's licence",
+    "drivers_license",
+    "license no",
+    "licence no",
+];
+
+/// Words that make two letters and seven digits a Japanese passport number.
+const PASSPORT_CONTEXT: &[&str] = &["旅券", "パスポート", "passport"];
+
+/// In free text, a licence or passport keyword must end at most this many characters before
+/// the value (`運転免許証番号：`, `Passport No.: `): these numbers have no check digit, so a
+/// keyword further back is not enough.
+const NEAR_KEYWORD: usize = 12;
 
 /// The compiled patterns.
 ///
@@ -56,7 +81,7 @@ pub struct Patterns {
 
 /// Pattern ids of [`Patterns::literal`] and [`Patterns::anchored`] in the full set.
 const LITERAL_IDS: [usize; 4] = [AWS, TOKEN, PEM, PASSWORD];
-const ANCHORED_IDS: [usize; 6] = [EMAIL, DIGITS, IBAN, POSTAL, ADDRESS, BANK];
+const ANCHORED_IDS: [usize; 7] = [EMAIL, DIGITS, IBAN, POSTAL, ADDRESS, BANK, PASSPORT];
 /// Texts shorter than this are searched in one pass.
 const WINDOWED_FROM: usize = 4096;
 /// Bytes a match can reach before and after its digit or `@`.
@@ -128,6 +153,7 @@ impl Patterns {
             r"(?i)(?:password|passwd|pwd|パスワード)[A-Za-z_]*\s*[:=]\s*",
             r"(?:北海道|東京都|京都府|大阪府|[\p{Han}]{2,3}県)[\p{Han}\p{Hiragana}\p{Katakana}ー\-]{1,20}?[0-9]{1,2}丁目[0-9]{1,3}番[0-9]{1,3}号",
             r"[\p{Han}\p{Hiragana}\p{Katakana}A-Za-z]{1,12}(?:銀行|信用金庫|信金) ?[\p{Han}\p{Katakana}]{1,12}(?:支店|営業部|出張所) ?(?:普通|当座|貯蓄) ?[0-9]{7}(?-u:\b)",
+            r"(?-u:\b)[A-Z]{2}[0-9]{7}(?-u:\b)",
         ];
         let regex = Regex::new_many(&patterns).map_err(|e| PatternError(e.to_string()))?;
         let literal = Regex::new_many(&LITERAL_IDS.map(|i| patterns[i]))
@@ -241,6 +267,18 @@ impl Patterns {
                     category: "bank_account",
                     normal: s.split_whitespace().collect::<Vec<_>>().join(" "),
                 }),
+                PASSPORT => {
+                    if keyword_distance(text, context, start, PASSPORT_CONTEXT)
+                        .is_some_and(|d| d <= NEAR_KEYWORD)
+                    {
+                        out.push(Found {
+                            category: "passport",
+                            normal: s.to_owned(),
+                        });
+                    } else {
+                        *near_misses += 1;
+                    }
+                }
                 _ => {}
             }
         }
@@ -280,7 +318,13 @@ fn card_brand(digits: &str) -> bool {
     }
 }
 
-fn has_my_number_context(text: &str, context: &str, start: usize) -> bool {
+/// How close one of `words` is to the value at `start`: 0 when the table header `context`
+/// holds it, else the characters between the keyword and the value, within the 80 before it.
+fn keyword_distance(text: &str, context: &str, start: usize, words: &[&str]) -> Option<usize> {
+    let header = context.to_lowercase();
+    if words.iter().any(|k| header.contains(k)) {
+        return Some(0);
+    }
     let before: String = text[..start]
         .chars()
         .rev()
@@ -288,9 +332,16 @@ fn has_my_number_context(text: &str, context: &str, start: usize) -> bool {
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
-        .collect();
-    let haystack = format!("{} {}", context.to_lowercase(), before.to_lowercase());
-    MY_NUMBER_CONTEXT.iter().any(|k| haystack.contains(k))
+        .collect::<String>()
+        .to_lowercase();
+    words
+        .iter()
+        .filter_map(|k| {
+            before
+                .rfind(k)
+                .map(|i| before[i + k.len()..].chars().count() + 1)
+        })
+        .min()
 }
 
 fn classify_digits(
@@ -331,9 +382,28 @@ fn classify_digits(
             category: "credit_card",
             normal: digits,
         }),
-        12 if my_number_valid(&digits) && has_my_number_context(text, context, start) => {
+        12 => {
+            // My Number (valid check digit) or a driver's licence (one run of digits, never
+            // grouped; the first two are a prefectural public-safety commission, 10–99), by
+            // the nearer keyword.
+            let my_number = my_number_valid(&digits)
+                .then(|| keyword_distance(text, context, start, MY_NUMBER_CONTEXT))
+                .flatten();
+            let licence = (token.len() == 12 && !digits.starts_with('0'))
+                .then(|| keyword_distance(text, context, start, DRIVERS_LICENSE_CONTEXT))
+                .flatten()
+                .filter(|d| *d <= NEAR_KEYWORD);
+            let category = match (my_number, licence) {
+                (Some(m), Some(l)) if l < m => "drivers_license",
+                (Some(_), _) => "my_number",
+                (None, Some(_)) => "drivers_license",
+                (None, None) => {
+                    *near_misses += 1;
+                    return;
+                }
+            };
             out.push(Found {
-                category: "my_number",
+                category,
                 normal: digits,
             })
         }
@@ -344,7 +414,7 @@ fn classify_digits(
             }),
             None => *near_misses += 1,
         },
-        12 | 16 => *near_misses += 1,
+        16 => *near_misses += 1,
         _ => {}
     }
 }
@@ -397,6 +467,29 @@ mod tests {
             near, 2,
             "the Luhn-failing order number and the My-Number-shaped management number"
         );
+    }
+
+    #[test]
+    fn licences_and_passports_need_their_words() {
+        let (found, near) = scan(
+            "運転免許証番号 301234567890 / 旅券番号 TK1234567 / 品番 AB1234567 / 伝票 301234567890",
+        );
+        assert_eq!(
+            found,
+            [
+                ("drivers_license", "301234567890".to_string()),
+                ("passport", "TK1234567".to_string())
+            ],
+            "{found:?}"
+        );
+        assert_eq!(
+            near, 2,
+            "the product code and the slip number have no context"
+        );
+        // The nearer keyword decides between a licence and a My Number (valid check digit).
+        let (found, _) = scan("個人番号 123456789018 運転免許証 123456789018");
+        let cats: Vec<&str> = found.iter().map(|f| f.0).collect();
+        assert_eq!(cats, ["my_number", "drivers_license"], "{found:?}");
     }
 
     #[test]

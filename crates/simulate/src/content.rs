@@ -214,7 +214,13 @@ fn quote(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError> {
             p.email.text.clone(),
             p.phone.text.clone(),
         ],
-        vec!["品目".into(), "数量".into(), "単価".into(), "金額".into()],
+        vec![
+            "品目".into(),
+            "数量".into(),
+            "単価".into(),
+            "金額".into(),
+            "型番".into(),
+        ],
     ];
     for i in 0..rng.range(5, 40) {
         let q = rng.range(1, 50);
@@ -228,6 +234,13 @@ fn quote(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError> {
             q.to_string(),
             format!("{price}"),
             format!("{}", q * price),
+            // Two letters and seven digits, like a passport number, with no passport beside
+            // it: a hard negative.
+            format!(
+                "{}{:07}",
+                ["KA", "MB", "PC", "TR"][i as usize % 4],
+                (q * price * 7919) % 10_000_000
+            ),
         ]);
     }
     let bytes = ooxml::xlsx("見積", &rows)?;
@@ -316,6 +329,8 @@ fn employee_roster(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, Simulat
         "電話番号",
         "メールアドレス",
         "振込口座",
+        "運転免許証番号",
+        "旅券番号",
     ]
     .map(String::from)
     .to_vec();
@@ -337,6 +352,7 @@ fn employee_roster(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, Simulat
         ] {
             plant(&mut planted, k, v);
         }
+        let (licence, passport) = pii::licence_and_passport(p);
         rows.push(vec![
             format!("E{:05}", i + 1),
             p.name.clone(),
@@ -348,7 +364,15 @@ fn employee_roster(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, Simulat
             p.phone.text.clone(),
             p.email.text.clone(),
             p.bank.text.clone(),
+            licence.clone().unwrap_or_default(),
+            passport.clone().unwrap_or_default(),
         ]);
+        if let Some(l) = licence {
+            plant(&mut planted, cat::DRIVERS_LICENSE, l);
+        }
+        if let Some(p) = passport {
+            plant(&mut planted, cat::PASSPORT, p);
+        }
     }
     let xlsx = rng.chance(0.4);
     table(

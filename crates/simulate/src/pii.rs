@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use breachscope_model::identifiers::{
-    corporate_number_check_digit, luhn_check_digit, my_number_check_digit,
+    corporate_number_check_digit, luhn_check_digit, my_number_check_digit, my_number_valid,
 };
 
 use crate::rng::Rng;
@@ -143,6 +143,10 @@ pub mod category {
     pub const BANK_ACCOUNT: &str = "bank_account";
     /// IBANs.
     pub const IBAN: &str = "iban";
+    /// Driver's licence numbers.
+    pub const DRIVERS_LICENSE: &str = "drivers_license";
+    /// Passport numbers.
+    pub const PASSPORT: &str = "passport";
     /// My Number.
     pub const MY_NUMBER: &str = "my_number";
     /// Corporate Number.
@@ -202,6 +206,37 @@ pub struct Person {
     pub bank: Written,
     /// A payment card.
     pub card: Written,
+}
+
+/// A person's driver's licence and passport numbers, when they hold them: drawn from a stream of
+/// their own (seeded by the person's My Number), so adding them changed no other value.
+/// Licence: 12 digits, a public-safety commission (10–97), the year of first licence, a serial,
+/// a check digit (its algorithm is unpublished: any digit) and the reissue count. Passport: two
+/// letters and seven digits. A licence whose twelve digits would pass the My Number check digit
+/// gets another reissue count, so that no licence is also a valid My Number (a recount without
+/// context words can then tell them apart).
+pub fn licence_and_passport(p: &Person) -> (Option<String>, Option<String>) {
+    let seed = p.my_number.parse::<u64>().unwrap_or(0);
+    let mut rng = Rng::new(seed, "licence-and-passport");
+    let licence = rng.chance(0.7).then(|| {
+        let head = format!(
+            "{}{:02}{}{}",
+            rng.range(10, 97),
+            rng.range(0, 99),
+            digits(&mut rng, 6),
+            digits(&mut rng, 1),
+        );
+        let reissue = rng.range(0, 3);
+        (0..10)
+            .map(|k| format!("{head}{}", (reissue + k) % 10))
+            .find(|l| !my_number_valid(l))
+            .unwrap_or_else(|| format!("{head}{reissue}"))
+    });
+    let passport = rng.chance(0.3).then(|| {
+        let prefix = ["TK", "TR", "TZ", "MU", "MZ", "TH", "TS"][rng.below(7) as usize];
+        format!("{prefix}{}", digits(&mut rng, 7))
+    });
+    (licence, passport)
 }
 
 fn digits(rng: &mut Rng, n: usize) -> String {
@@ -567,6 +602,23 @@ mod tests {
             assert!(my_number_valid(&my_number(&mut rng)));
             assert!(!my_number_valid(&my_number_near_miss(&mut rng)));
             assert!(corporate_number_valid(&corporate_number(&mut rng)));
+            let who = person(&mut rng, "example.co.jp", i);
+            let (licence, passport) = licence_and_passport(&who);
+            if let Some(l) = licence {
+                assert!(
+                    l.len() == 12 && l.bytes().all(|b| b.is_ascii_digit()),
+                    "{l}"
+                );
+                assert!(!l.starts_with('0') && !my_number_valid(&l), "{l}");
+            }
+            if let Some(p) = passport {
+                let (letters, digits) = p.split_at(2);
+                assert!(letters.bytes().all(|b| b.is_ascii_uppercase()), "{p}");
+                assert!(
+                    digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()),
+                    "{p}"
+                );
+            }
             let p = phone(&mut rng);
             assert_eq!(
                 phone_to_e164(&p.text).as_deref(),
