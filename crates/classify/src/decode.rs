@@ -48,9 +48,8 @@ pub fn decode(bytes: &[u8]) -> (String, String) {
 
 /// ISO-2022-JP is 7-bit (valid UTF-8) but switches to JIS X 0208 with `ESC $ B` / `ESC $ @`.
 fn memchr_esc_dollar(bytes: &[u8]) -> bool {
-    bytes
-        .windows(3)
-        .any(|w| w[0] == 0x1b && w[1] == b'$' && (w[2] == b'B' || w[2] == b'@'))
+    memchr::memmem::find_iter(bytes, b"\x1b$")
+        .any(|i| matches!(bytes.get(i + 2), Some(b'B' | b'@')))
 }
 
 /// Folds the compatibility forms that change what the patterns match — the NFKC mappings of

@@ -192,23 +192,26 @@ pub fn mask(category: &str, normal: &str) -> String {
 pub struct Classifier {
     patterns: Patterns,
     limits: Limits,
-    key: Vec<u8>,
+    /// HMAC-SHA-256 keyed with the installation key (HMAC takes keys of any length).
+    mac: Option<Hmac<Sha256>>,
 }
 
 impl Classifier {
     /// A classifier using `key` for the keyed hashes.
     pub fn new(key: Vec<u8>, limits: Limits) -> Result<Self, patterns::PatternError> {
+        let mac = Hmac::<Sha256>::new_from_slice(&key).ok();
         Ok(Classifier {
             patterns: Patterns::new()?,
             limits,
-            key,
+            mac,
         })
     }
 
     /// The keyed hash of a value (HMAC-SHA-256, first 16 bytes).
     pub fn hash(&self, category: &str, normal: &str) -> ValueHash {
         let mut out = [0u8; 16];
-        if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.key) {
+        // The keyed state is made once; cloning it saves two SHA-256 blocks per value.
+        if let Some(mut mac) = self.mac.clone() {
             mac.update(category.as_bytes());
             mac.update(&[0]);
             mac.update(normal.as_bytes());
@@ -231,8 +234,16 @@ impl Classifier {
 
     fn add(&self, c: &mut FileClassification, f: Found) {
         let h = self.hash(f.category, &f.normal);
-        let set = c.hashes.entry(f.category.to_owned()).or_default();
-        if set.insert(h) {
+        // Looked up before inserting: `entry` would allocate the category's name every time.
+        let new = match c.hashes.get_mut(f.category) {
+            Some(set) => set.insert(h),
+            None => {
+                c.hashes
+                    .insert(f.category.to_owned(), std::iter::once(h).collect());
+                true
+            }
+        };
+        if new {
             let samples = c.samples.entry(f.category.to_owned()).or_default();
             if samples.len() < 3 {
                 samples.push(mask(f.category, &f.normal));

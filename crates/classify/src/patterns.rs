@@ -4,6 +4,7 @@
 use breachscope_model::identifiers::{
     corporate_number_valid, iban_valid, luhn_valid, my_number_valid, phone_to_e164,
 };
+use aho_corasick::AhoCorasick;
 use regex_automata::meta::Regex;
 
 /// A validated value: its category and normal form (report-v1).
@@ -77,6 +78,15 @@ pub struct Patterns {
     literal: Regex,
     anchored: Regex,
     password: Regex,
+    words: ContextWords,
+}
+
+/// The keyword sets of the numbers that need one.
+#[derive(Debug)]
+struct ContextWords {
+    my_number: Keywords,
+    drivers_license: Keywords,
+    passport: Keywords,
 }
 
 /// Pattern ids of [`Patterns::literal`] and [`Patterns::anchored`] in the full set.
@@ -167,6 +177,11 @@ impl Patterns {
             literal,
             anchored,
             password,
+            words: ContextWords {
+                my_number: Keywords::new(MY_NUMBER_CONTEXT)?,
+                drivers_license: Keywords::new(DRIVERS_LICENSE_CONTEXT)?,
+                passport: Keywords::new(PASSPORT_CONTEXT)?,
+            },
         })
     }
 
@@ -212,7 +227,7 @@ impl Patterns {
                     category: "email",
                     normal: s.to_ascii_lowercase(),
                 }),
-                DIGITS => classify_digits(text, context, start, s, out, near_misses),
+                DIGITS => classify_digits(&self.words, text, context, start, s, out, near_misses),
                 IBAN => {
                     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
                     if iban_valid(&compact) {
@@ -268,7 +283,10 @@ impl Patterns {
                     normal: s.split_whitespace().collect::<Vec<_>>().join(" "),
                 }),
                 PASSPORT => {
-                    if keyword_distance(text, context, start, PASSPORT_CONTEXT)
+                    if self
+                        .words
+                        .passport
+                        .distance(text, context, start)
                         .is_some_and(|d| d <= NEAR_KEYWORD)
                     {
                         out.push(Found {
@@ -318,33 +336,39 @@ fn card_brand(digits: &str) -> bool {
     }
 }
 
-/// How close one of `words` is to the value at `start`: 0 when the table header `context`
-/// holds it, else the characters between the keyword and the value, within the 80 before it.
-fn keyword_distance(text: &str, context: &str, start: usize, words: &[&str]) -> Option<usize> {
-    let header = context.to_lowercase();
-    if words.iter().any(|k| header.contains(k)) {
-        return Some(0);
+/// Keywords that gate a number, found ignoring ASCII case (the keywords' only cased letters).
+#[derive(Debug)]
+struct Keywords(AhoCorasick);
+
+impl Keywords {
+    fn new(words: &[&str]) -> Result<Self, PatternError> {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .map(Keywords)
+            .map_err(|e| PatternError(e.to_string()))
     }
-    let before: String = text[..start]
-        .chars()
-        .rev()
-        .take(80)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<String>()
-        .to_lowercase();
-    words
-        .iter()
-        .filter_map(|k| {
-            before
-                .rfind(k)
-                .map(|i| before[i + k.len()..].chars().count() + 1)
-        })
-        .min()
+
+    /// How close a keyword is to the value at `start`: 0 when the table header `context` holds
+    /// one, else the characters between the last keyword and the value, within the 80
+    /// characters before it.
+    fn distance(&self, text: &str, context: &str, start: usize) -> Option<usize> {
+        if self.0.is_match(context) {
+            return Some(0);
+        }
+        let from = text[..start]
+            .char_indices()
+            .rev()
+            .nth(79)
+            .map_or(0, |(i, _)| i);
+        let before = &text[from..start];
+        let last = self.0.find_iter(before).last()?;
+        Some(before[last.end()..].chars().count() + 1)
+    }
 }
 
 fn classify_digits(
+    words: &ContextWords,
     text: &str,
     context: &str,
     start: usize,
@@ -387,10 +411,10 @@ fn classify_digits(
             // grouped; the first two are a prefectural public-safety commission, 10–99), by
             // the nearer keyword.
             let my_number = my_number_valid(&digits)
-                .then(|| keyword_distance(text, context, start, MY_NUMBER_CONTEXT))
+                .then(|| words.my_number.distance(text, context, start))
                 .flatten();
             let licence = (token.len() == 12 && !digits.starts_with('0'))
-                .then(|| keyword_distance(text, context, start, DRIVERS_LICENSE_CONTEXT))
+                .then(|| words.drivers_license.distance(text, context, start))
                 .flatten()
                 .filter(|d| *d <= NEAR_KEYWORD);
             let category = match (my_number, licence) {

@@ -82,7 +82,13 @@ fn relative(root: &Path, path: &Path) -> String {
 pub fn scan_file(classifier: &Classifier, root: &Path, path: &Path, max_bytes: u64) -> ScanEntry {
     let rel = relative(root, path);
     let mut bytes = Vec::new();
-    let read = open_read_only(path).and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes));
+    let read = open_read_only(path).and_then(|f| {
+        // One allocation of the right size: growing the buffer by doubling would copy the file
+        // several times and touch fresh memory each time.
+        let size = f.metadata().map_or(0, |m| m.len()).min(max_bytes + 1);
+        bytes.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
+        f.take(max_bytes + 1).read_to_end(&mut bytes)
+    });
     if let Err(e) = read {
         return ScanEntry {
             path: rel,

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 
 /// mimalloc instead of the system allocator: the readers hand many small allocations from
 /// parser threads to the consuming thread, where glibc's allocator spends much of its time.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
