@@ -1,11 +1,14 @@
 //! One multi-pattern pass over normalised text (regex-automata, ASCII word boundaries: Unicode
 //! boundaries make the lazy DFA give up on Japanese text), then validators.
 
+use aho_corasick::AhoCorasick;
 use breachscope_model::identifiers::{
     corporate_number_valid, iban_valid, luhn_valid, my_number_valid, phone_to_e164,
 };
-use aho_corasick::AhoCorasick;
-use regex_automata::meta::Regex;
+use std::sync::Mutex;
+
+use regex_automata::meta::{Cache, Regex};
+use regex_automata::{Input, Match};
 
 /// A validated value: its category and normal form (report-v1).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -79,6 +82,28 @@ pub struct Patterns {
     anchored: Regex,
     password: Regex,
     words: ContextWords,
+    /// Search caches, one set per thread that is scanning, kept between files: the lazy DFAs
+    /// built for one file serve the next.
+    caches: Mutex<Vec<Caches>>,
+}
+
+/// One thread's search caches for the three multi-pattern regexes.
+#[derive(Debug)]
+struct Caches {
+    regex: Cache,
+    literal: Cache,
+    anchored: Cache,
+}
+
+/// Calls `each` with every leftmost-first match of `regex` in `input` (none is empty).
+fn find_all(regex: &Regex, cache: &mut Cache, mut input: Input<'_>, each: &mut dyn FnMut(Match)) {
+    while let Some(m) = regex.search_with(cache, &input) {
+        each(m);
+        if m.is_empty() || m.end() >= input.end() {
+            break;
+        }
+        input.set_start(m.end());
+    }
 }
 
 /// The keyword sets of the numbers that need one.
@@ -165,11 +190,10 @@ impl Patterns {
             r"[\p{Han}\p{Hiragana}\p{Katakana}A-Za-z]{1,12}(?:銀行|信用金庫|信金) ?[\p{Han}\p{Katakana}]{1,12}(?:支店|営業部|出張所) ?(?:普通|当座|貯蓄) ?[0-9]{7}(?-u:\b)",
             r"(?-u:\b)[A-Z]{2}[0-9]{7}(?-u:\b)",
         ];
-        let regex = Regex::new_many(&patterns).map_err(|e| PatternError(e.to_string()))?;
-        let literal = Regex::new_many(&LITERAL_IDS.map(|i| patterns[i]))
-            .map_err(|e| PatternError(e.to_string()))?;
-        let anchored = Regex::new_many(&ANCHORED_IDS.map(|i| patterns[i]))
-            .map_err(|e| PatternError(e.to_string()))?;
+        let build = |set: &[&str]| Regex::new_many(set).map_err(|e| PatternError(e.to_string()));
+        let regex = build(&patterns)?;
+        let literal = build(&LITERAL_IDS.map(|i| patterns[i]))?;
+        let anchored = build(&ANCHORED_IDS.map(|i| patterns[i]))?;
         let password =
             Regex::new(r#"^"?([^\s"',;]{6,64})"#).map_err(|e| PatternError(e.to_string()))?;
         Ok(Patterns {
@@ -182,30 +206,46 @@ impl Patterns {
                 drivers_license: Keywords::new(DRIVERS_LICENSE_CONTEXT)?,
                 passport: Keywords::new(PASSPORT_CONTEXT)?,
             },
+            caches: Mutex::new(Vec::new()),
         })
+    }
+
+    fn new_caches(&self) -> Caches {
+        Caches {
+            regex: self.regex.create_cache(),
+            literal: self.literal.create_cache(),
+            anchored: self.anchored.create_cache(),
+        }
     }
 
     /// Every validated value in `text` (already normalised), in order of appearance. `context`
     /// is the table header of a cell (empty for free text).
     pub fn scan(&self, text: &str, context: &str, out: &mut Vec<Found>, near_misses: &mut u64) {
+        let mut caches = self
+            .caches
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_else(|| self.new_caches());
         let matches: Vec<(usize, usize, usize)> = if text.len() < WINDOWED_FROM {
-            self.regex
-                .find_iter(text)
-                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-                .collect()
+            let mut all = Vec::new();
+            find_all(&self.regex, &mut caches.regex, Input::new(text), &mut |m| {
+                all.push((m.start(), m.end(), m.pattern().as_usize()))
+            });
+            all
         } else {
-            let mut all: Vec<(usize, usize, usize)> = self
-                .literal
-                .find_iter(text)
-                .map(|m| (m.start(), m.end(), LITERAL_IDS[m.pattern().as_usize()]))
-                .collect();
+            let mut all: Vec<(usize, usize, usize)> = Vec::new();
+            find_all(
+                &self.literal,
+                &mut caches.literal,
+                Input::new(text),
+                &mut |m| all.push((m.start(), m.end(), LITERAL_IDS[m.pattern().as_usize()])),
+            );
             for (s, e) in windows(text) {
-                let input = regex_automata::Input::new(text).span(s..e);
-                all.extend(
-                    self.anchored
-                        .find_iter(input)
-                        .map(|m| (m.start(), m.end(), ANCHORED_IDS[m.pattern().as_usize()])),
-                );
+                let input = Input::new(text).span(s..e);
+                find_all(&self.anchored, &mut caches.anchored, input, &mut |m| {
+                    all.push((m.start(), m.end(), ANCHORED_IDS[m.pattern().as_usize()]))
+                });
             }
             // Leftmost first, as one pass would: an earlier match wins, and at the same start
             // the pattern listed first.
@@ -220,6 +260,9 @@ impl Patterns {
             }
             kept
         };
+        if let Ok(mut pool) = self.caches.lock() {
+            pool.push(caches);
+        }
         for (start, end, id) in matches {
             let s = &text[start..end];
             match id {
