@@ -46,6 +46,11 @@ pub fn decode(bytes: &[u8]) -> (String, String) {
     (text.into_owned(), encoding.name().to_ascii_lowercase())
 }
 
+/// Whether valid UTF-8 `bytes` are really ISO-2022-JP (see [`memchr_esc_dollar`]).
+pub fn is_iso_2022_jp(bytes: &[u8]) -> bool {
+    memchr_esc_dollar(bytes)
+}
+
 /// ISO-2022-JP is 7-bit (valid UTF-8) but switches to JIS X 0208 with `ESC $ B` / `ESC $ @`.
 fn memchr_esc_dollar(bytes: &[u8]) -> bool {
     memchr::memmem::find_iter(bytes, b"\x1b$")
@@ -58,6 +63,18 @@ fn memchr_esc_dollar(bytes: &[u8]) -> bool {
 /// as is (no copy), which keeps the common case at memory speed; [`normalize_nfkc`] is the
 /// full normalisation.
 pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::new();
+    if normalize_into(text, &mut out) {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// [`normalize`] into a buffer the caller keeps between texts: when `text` has anything to
+/// fold, `out` is cleared, receives the folded text, and `true` is returned; otherwise `out` is
+/// left alone and `text` is already normal.
+pub fn normalize_into(text: &str, out: &mut String) -> bool {
     // Every character folded here is three bytes in UTF-8: EF BC 81–EF BD 9E (full-width ASCII),
     // E3 80 80 (ideographic space), E2 80 90/91/95 and E2 88 92 (dashes), E3 83 BC (ー). E3
     // starts every kana, so candidates are found with SIMD searches for EF, E2 and the two
@@ -67,10 +84,10 @@ pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
     candidates.extend(memchr::memmem::find_iter(bytes, "\u{3000}"));
     candidates.extend(memchr::memmem::find_iter(bytes, "ー"));
     if candidates.is_empty() {
-        return std::borrow::Cow::Borrowed(text);
+        return false;
     }
     candidates.sort_unstable();
-    let mut out: Option<String> = None;
+    let mut started = false;
     let mut copied = 0usize;
     for i in candidates {
         if i < copied || i + 2 >= bytes.len() {
@@ -85,28 +102,30 @@ pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
             // The prolonged sound mark is a dash only where it is misused after a digit
             // (`090ー1234ー5678`); in words (`マイナンバー`) it stays.
             (0xe3, 0x83, 0xbc) => {
-                let prev = match &out {
-                    Some(o) if copied == i => o.as_bytes().last().copied(),
-                    _ => i.checked_sub(1).map(|j| bytes[j]),
+                let prev = if started && copied == i {
+                    out.as_bytes().last().copied()
+                } else {
+                    i.checked_sub(1).map(|j| bytes[j])
                 };
                 prev.filter(u8::is_ascii_digit).map(|_| b'-')
             }
             _ => None,
         };
         if let Some(f) = folded {
-            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-            o.push_str(&text[copied..i]);
-            o.push(char::from(f));
+            if !started {
+                out.clear();
+                out.reserve(text.len());
+                started = true;
+            }
+            out.push_str(&text[copied..i]);
+            out.push(char::from(f));
             copied = i + 3;
         }
     }
-    match out {
-        Some(mut o) => {
-            o.push_str(&text[copied..]);
-            std::borrow::Cow::Owned(o)
-        }
-        None => std::borrow::Cow::Borrowed(text),
+    if started {
+        out.push_str(&text[copied..]);
     }
+    started
 }
 
 /// Full NFKC followed by the dash folding of [`normalize`] (for comparison in tests and for

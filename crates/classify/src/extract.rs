@@ -213,6 +213,22 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     extract_inner(bytes, limits, 0, &mut budget)
 }
 
+/// The text of a plain UTF-8 text file (not a container, no BOM, not ISO-2022-JP, not a table),
+/// borrowed from its bytes; `None` for anything else, which [`extract`] reads.
+pub fn plain_utf8_text(bytes: &[u8]) -> Option<&str> {
+    let container = bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(&[0x1f, 0x8b])
+        || bytes.starts_with(b"%PDF")
+        || bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0])
+        || bytes.starts_with(&[0xef, 0xbb, 0xbf])
+        || crate::decode::is_iso_2022_jp(bytes);
+    if container {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    (!looks_tabular(text, '\t') && !looks_tabular(text, ',')).then_some(text)
+}
+
 /// Like [`extract`], but takes the bytes so that a plain UTF-8 text file is not copied.
 pub fn extract_owned(bytes: Vec<u8>, limits: &Limits) -> Result<Extracted, ExtractError> {
     let container = bytes.starts_with(b"PK\x03\x04")

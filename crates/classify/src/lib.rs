@@ -188,6 +188,9 @@ pub fn mask(category: &str, normal: &str) -> String {
     }
 }
 
+/// Largest folded-text buffer a thread keeps for its next text.
+const KEPT_TEXT: usize = 64 << 20;
+
 /// The classifier: compiled patterns, limits and the installation key.
 pub struct Classifier {
     patterns: Patterns,
@@ -226,10 +229,45 @@ impl Classifier {
         Ok(self.classify_extracted(extracted))
     }
 
-    /// Classifies a file's bytes.
+    /// Classifies a file's bytes (a plain UTF-8 text file is read where it lies, not copied).
     pub fn classify(&self, bytes: &[u8]) -> Result<FileClassification, ClassifyError> {
+        if let Some(text) = extract::plain_utf8_text(bytes) {
+            let mut c = FileClassification {
+                format: "text".into(),
+                encoding: "utf-8".into(),
+                ..FileClassification::default()
+            };
+            self.scan_text(text, &mut c);
+            self.summarise(&mut c, 0);
+            return Ok(c);
+        }
         let extracted = extract::extract(bytes, &self.limits)?;
         Ok(self.classify_extracted(extracted))
+    }
+
+    /// Finds the values in free text.
+    fn scan_text(&self, text: &str, c: &mut FileClassification) {
+        // The folded copy of a text goes into a buffer each thread keeps: a fresh one per file
+        // would touch fresh memory every time.
+        thread_local! {
+            static FOLDED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        let mut found = Vec::new();
+        FOLDED.with_borrow_mut(|folded| {
+            let normal = if decode::normalize_into(text, folded) {
+                folded.as_str()
+            } else {
+                text
+            };
+            self.patterns
+                .scan(normal, "", &mut found, &mut c.near_misses);
+            if folded.capacity() > KEPT_TEXT {
+                *folded = String::new();
+            }
+        });
+        for f in found {
+            self.add(c, f);
+        }
     }
 
     fn add(&self, c: &mut FileClassification, f: Found) {
@@ -300,16 +338,14 @@ impl Classifier {
         for table in &extracted.tables {
             rows += self.table(table, &mut c);
         }
-        let mut found = Vec::new();
-        self.patterns.scan(
-            &decode::normalize(&extracted.text),
-            "",
-            &mut found,
-            &mut c.near_misses,
-        );
-        for f in found {
-            self.add(&mut c, f);
-        }
+        self.scan_text(&extracted.text, &mut c);
+        self.summarise(&mut c, rows);
+        c
+    }
+
+    /// Counts, data subjects and labels from the values found (`rows`: table rows with
+    /// personal data).
+    fn summarise(&self, c: &mut FileClassification, rows: u64) {
         c.categories = c
             .hashes
             .iter()
@@ -345,6 +381,5 @@ impl Classifier {
             labels.push("business_partner");
         }
         c.labels = labels.into_iter().map(str::to_owned).collect();
-        c
     }
 }
