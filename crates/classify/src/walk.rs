@@ -129,7 +129,8 @@ pub fn scan_file(classifier: &Classifier, root: &Path, path: &Path, max_bytes: u
 const KEPT_BUFFER: usize = 64 << 20;
 
 /// Classifies every file under `root` on `threads` threads, reusing `cache` entries whose size
-/// and modification time still match (those files are not read); `progress` is called after
+/// and modification time still match (those files are not read) and adding the new results to
+/// it; with no cache, every file is read and nothing is kept. `progress` is called after
 /// each file with (files done, bytes done). Returns the entries, the paths skipped with the
 /// reason, and how many results came from the cache.
 pub fn scan_tree(
@@ -137,7 +138,7 @@ pub fn scan_tree(
     root: &Path,
     threads: usize,
     max_bytes: u64,
-    cache: &mut Cache,
+    mut cache: Option<&mut Cache>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> (Vec<ScanEntry>, Vec<(PathBuf, String)>, u64) {
     let (all, skipped) = list(root);
@@ -145,6 +146,10 @@ pub fn scan_tree(
     let mut files = Vec::new();
     let mut cached = 0u64;
     for (i, path) in all.into_iter().enumerate() {
+        let Some(cache) = cache.as_deref() else {
+            files.push((i, path, String::new()));
+            continue;
+        };
         let absolute = std::fs::canonicalize(&path)
             .unwrap_or_else(|_| path.clone())
             .display()
@@ -184,7 +189,11 @@ pub fn scan_tree(
                     let Some((i, path, absolute)) = next else {
                         break;
                     };
-                    let stamp_before = std::fs::symlink_metadata(&path).ok().map(|m| stamp(&m));
+                    let stamp_before = if absolute.is_empty() {
+                        None
+                    } else {
+                        std::fs::symlink_metadata(&path).ok().map(|m| stamp(&m))
+                    };
                     let entry = scan_file(classifier, root, &path, max_bytes);
                     let size = entry.size;
                     if let Ok(mut r) = fresh.lock() {
@@ -200,7 +209,7 @@ pub fn scan_tree(
         }
     });
     for (i, absolute, stamp_before, entry) in fresh.into_inner().unwrap_or_default() {
-        if let Some((size, mtime_ns)) = stamp_before {
+        if let (Some(cache), Some((size, mtime_ns))) = (cache.as_deref_mut(), stamp_before) {
             cache.put(CacheEntry {
                 path: absolute,
                 size,

@@ -345,8 +345,14 @@ fn scanning_keeps_access_times() {
     }
     let c = classifier();
     let mut cache = breachscope_classify::cache::Cache::default();
-    let (entries, _, _) =
-        breachscope_classify::walk::scan_tree(&c, dir.path(), 2, 1 << 20, &mut cache, &|_, _| {});
+    let (entries, _, _) = breachscope_classify::walk::scan_tree(
+        &c,
+        dir.path(),
+        2,
+        1 << 20,
+        Some(&mut cache),
+        &|_, _| {},
+    );
     assert_eq!(entries.len(), 1);
     assert_eq!(
         entries[0].result.as_ref().unwrap().categories.get("email"),

@@ -416,7 +416,6 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     if args.scan_all {
         if let Some(c) = &classifier {
             bar.set_message("classifying every file on the shares (--scan-all)");
-            let mut cache = breachscope_classify::cache::Cache::default();
             let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
             let all: Vec<(PathBuf, Vec<breachscope_classify::walk::ScanEntry>)> = shares
                 .values()
@@ -428,7 +427,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
                             root,
                             threads,
                             1 << 30,
-                            &mut cache,
+                            None,
                             &|_, _| {},
                         )
                         .0,

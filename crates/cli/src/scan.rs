@@ -212,7 +212,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             dir,
             threads,
             args.max_file_size,
-            &mut cache,
+            (!args.no_cache).then_some(&mut cache),
             &progress,
         );
         cached_total += cached;
