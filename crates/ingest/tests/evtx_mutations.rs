@@ -4,7 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
+
+use common::Rng;
 
 use breachscope_ingest::FileStats;
 use breachscope_ingest::evtx::{EvtxConfig, EvtxReader};
@@ -66,17 +70,6 @@ fn read(dir: &Path, name: &str, bytes: &[u8]) -> (FileStats, Vec<String>) {
     );
     assert_eq!(stats.rejected as usize, rejected.len(), "{name}");
     (stats, rejected)
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
 }
 
 #[test]

@@ -3,7 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::Write;
+
+use common::Rng;
 
 use breachscope_ingest::samba::{SambaConfig, SambaParser};
 use breachscope_ingest::zeek::ZeekParser;
@@ -12,20 +16,6 @@ use breachscope_ingest::{LineParser, open_reader};
 const ZEEK_SAMPLE: &str = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\tip_proto\n#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\tcount\n1300475168.853899\tCUM0KZ3MLUfNB0cl11\t141.142.220.118\t48649\t208.80.152.118\t80\ttcp\thttp\t0.119905\t525\t232\tS1\tF\tF\t0\tShADad\t4\t741\t3\t396\t-\t6\n1300475167.096535\tClEkJM2Vm5giqnMf4h\tfe80::217:f2ff:fed7:cf65\t5353\tff02::fb\t5353\tudp\tdns\t-\t-\t-\tS0\tT\tF\t0\tD\t1\t199\t0\t0\t-\t17\n{\"ts\":1517422326.539915,\"uid\":\"CxHo3m4N8uGxrMlcl2\",\"id.orig_h\":\"10.55.100.100\",\"id.orig_p\":61843,\"id.resp_h\":\"205.204.101.182\",\"id.resp_p\":80,\"proto\":\"tcp\",\"query\":\"a.example\"}\n";
 
 const SAMBA_SAMPLE: &str = "[2026/11/28 03:47:23.102508,  1, pid=14296]   alice|127.0.0.1|vm|records|connect|ok|records\n[2026/11/28 03:47:23.107383,  1, pid=14296]   alice|127.0.0.1|vm|records|openat|ok|r|/srv/fs01/share\n2026-11-28T04:39:32.923624+00:00 vm smbd_audit: alice|127.0.0.1|vm|records|create_file|ok|0x120089|file|open|/srv/fs01/share/hr/employees.csv\nNov 28 04:39:32 vm smbd_audit: alice|127.0.0.1|vm|records|renameat|ok|/srv/fs01/share/a|/srv/fs01/share/b\n<173>1 2026-11-28T04:39:32.923128+00:00 vm smbd_audit - - -  alice|127.0.0.1|vm|records|pread_recv|ok|/srv/fs01/share/hr/employees.csv\n  {\"timestamp\": \"2026-11-28T03:47:21.396110+0000\", \"type\": \"Authentication\", \"Authentication\": {\"eventId\": 4624, \"status\": \"NT_STATUS_OK\", \"remoteAddress\": \"ipv4:127.0.0.1:33874\", \"clientAccount\": \"alice\"}}\n";
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
     let mut v = input.to_vec();

@@ -422,6 +422,14 @@ struct Actor<'a> {
     session: Option<Session<'a>>,
 }
 
+/// The acting user and their logon session.
+fn actor<'a>(account: &'a str, session: Option<&'a str>) -> Actor<'a> {
+    Actor {
+        user: user(account),
+        session: session.map(|uid| Session { uid }),
+    }
+}
+
 #[derive(Serialize)]
 struct Device<'a> {
     type_id: u8,
@@ -523,10 +531,7 @@ fn file_system_activity(a: &FileAccess) -> FileSystemActivity<'_> {
             },
             Some(&a.outcome),
         ),
-        actor: Actor {
-            user: user(&a.account),
-            session: a.session.as_deref().map(|uid| Session { uid }),
-        },
+        actor: actor(&a.account, a.session.as_deref()),
         device: Device {
             type_id: 1,
             type_name: "Server",
@@ -662,10 +667,7 @@ fn event_log_activity<'a>(c: &'a LogCleared, code: &'a str) -> EventLogActivity<
     header.severity = "High";
     EventLogActivity {
         header,
-        actor: Actor {
-            user: user(&c.account),
-            session: c.session.as_deref().map(|uid| Session { uid }),
-        },
+        actor: actor(&c.account, c.session.as_deref()),
         device: Device {
             type_id: 0,
             type_name: "Unknown",
