@@ -4,17 +4,6 @@
 use encoding_rs::Encoding;
 use unicode_normalization::UnicodeNormalization;
 
-/// Decodes owned bytes without copying them when they are already UTF-8 (the common case).
-pub fn decode_owned(bytes: Vec<u8>) -> (String, String) {
-    if !bytes.starts_with(&[0xef, 0xbb, 0xbf]) && !memchr_esc_dollar(&bytes) {
-        match String::from_utf8(bytes) {
-            Ok(text) => return (text, "utf-8".into()),
-            Err(e) => return decode(e.as_bytes()),
-        }
-    }
-    decode(&bytes)
-}
-
 /// Decodes `bytes`, returning the text and the encoding's name (`utf-8`, `utf-8-bom`,
 /// `utf-16le`, `shift_jis`, `euc-jp`, `iso-2022-jp`, …).
 pub fn decode(bytes: &[u8]) -> (String, String) {

@@ -229,19 +229,6 @@ pub fn plain_utf8_text(bytes: &[u8]) -> Option<&str> {
     (!looks_tabular(text, '\t') && !looks_tabular(text, ',')).then_some(text)
 }
 
-/// Like [`extract`], but takes the bytes so that a plain UTF-8 text file is not copied.
-pub fn extract_owned(bytes: Vec<u8>, limits: &Limits) -> Result<Extracted, ExtractError> {
-    let container = bytes.starts_with(b"PK\x03\x04")
-        || bytes.starts_with(&[0x1f, 0x8b])
-        || bytes.starts_with(b"%PDF")
-        || bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]);
-    if container {
-        return extract(&bytes, limits);
-    }
-    let (text, encoding) = crate::decode::decode_owned(bytes);
-    Ok(text_extracted(text, encoding))
-}
-
 fn text_extracted(text: String, encoding: String) -> Extracted {
     let mut out = Extracted {
         encoding,

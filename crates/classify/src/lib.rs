@@ -223,12 +223,6 @@ impl Classifier {
         out
     }
 
-    /// Classifies a file's bytes, taking them (a UTF-8 text file is not copied).
-    pub fn classify_owned(&self, bytes: Vec<u8>) -> Result<FileClassification, ClassifyError> {
-        let extracted = extract::extract_owned(bytes, &self.limits)?;
-        Ok(self.classify_extracted(extracted))
-    }
-
     /// Classifies a file's bytes (a plain UTF-8 text file is read where it lies, not copied).
     pub fn classify(&self, bytes: &[u8]) -> Result<FileClassification, ClassifyError> {
         if let Some(text) = extract::plain_utf8_text(bytes) {
