@@ -292,15 +292,52 @@ impl Engine {
         });
     }
 
+    /// Whether the access is by an allowlisted account or from an allowlisted host.
+    fn allowed_access(&self, a: &breachscope_model::FileAccess) -> bool {
+        self.config
+            .allowlist
+            .accounts
+            .iter()
+            .any(|x| x == &a.account)
+            || a.client_ip.is_some_and(|ip| self.allowed_host(ip))
+    }
+
+    /// The access's client as summaries name it.
+    fn client_label(&self, a: &breachscope_model::FileAccess) -> String {
+        a.client_ip
+            .map(|ip| self.history.host_label(ip))
+            .unwrap_or_else(|| "an unknown host".into())
+    }
+
+    /// Raises an alert about a file-server access: its client, account and share.
+    #[allow(clippy::too_many_arguments)]
+    fn file_alert(
+        &mut self,
+        a: &breachscope_model::FileAccess,
+        detector: &'static str,
+        time: Micros,
+        severity: Severity,
+        score: f64,
+        stage: Stage,
+        summary: String,
+    ) {
+        self.raise(Alert {
+            id: String::new(),
+            detector,
+            time,
+            severity,
+            score,
+            stage,
+            hosts: a.client_ip.into_iter().collect(),
+            accounts: vec![a.account.clone()],
+            external: Vec::new(),
+            shares: vec![a.share.clone()],
+            summary,
+        });
+    }
+
     fn admin_share_access(&mut self, a: &breachscope_model::FileAccess, t: Micros) {
-        if a.client_ip.is_some_and(|ip| self.allowed_host(ip))
-            || self
-                .config
-                .allowlist
-                .accounts
-                .iter()
-                .any(|x| x == &a.account)
-        {
+        if self.allowed_access(a) {
             return;
         }
         let judging = self.judging(t);
@@ -310,10 +347,7 @@ impl Engine {
         else {
             return;
         };
-        let host_label = a
-            .client_ip
-            .map(|ip| self.history.host_label(ip))
-            .unwrap_or_else(|| "an unknown host".into());
+        let host_label = self.client_label(a);
         let (score, what) = match f.target {
             AdminTarget::ServiceControl => (
                 0.9,
@@ -334,19 +368,15 @@ impl Engine {
             host_label,
             a.operation,
         );
-        self.raise(Alert {
-            id: String::new(),
-            detector: "admin_share_access",
-            time: t,
-            severity: severity_of(score),
+        self.file_alert(
+            a,
+            "admin_share_access",
+            t,
+            severity_of(score),
             score,
-            stage: Stage::LateralMovement,
-            hosts: a.client_ip.into_iter().collect(),
-            accounts: vec![a.account.clone()],
-            external: Vec::new(),
-            shares: vec![a.share.clone()],
+            Stage::LateralMovement,
             summary,
-        });
+        );
     }
 
     fn flow(&mut self, f: &breachscope_model::Flow, t: Micros, pos: crate::clock::Position) {
@@ -520,14 +550,7 @@ impl Engine {
             });
         reads.last = t;
         reads.reads += 1;
-        if self
-            .config
-            .allowlist
-            .accounts
-            .iter()
-            .any(|x| x == &a.account)
-            || a.client_ip.is_some_and(|ip| self.allowed_host(ip))
-        {
+        if self.allowed_access(a) {
             return;
         }
         let first_seen = *self
@@ -537,11 +560,7 @@ impl Engine {
         let history = i64::from(self.config.entity_history_days) * DAY;
         let established = t - first_seen >= history;
         let judging = self.judging(t);
-        let hosts: Vec<IpAddr> = a.client_ip.into_iter().collect();
-        let host_label = a
-            .client_ip
-            .map(|ip| self.history.host_label(ip))
-            .unwrap_or_else(|| "an unknown host".into());
+        let host_label = self.client_label(a);
 
         if let Some(f) = self.unusual_share.observe(
             &self.config.unusual_share,
@@ -564,19 +583,15 @@ impl Engine {
                 f.active_accounts,
                 a.share
             );
-            self.raise(Alert {
-                id: String::new(),
-                detector: "unusual_share",
-                time: t,
-                severity: severity_of(score).min(Severity::Medium),
+            self.file_alert(
+                a,
+                "unusual_share",
+                t,
+                severity_of(score).min(Severity::Medium),
                 score,
-                stage: Stage::Collection,
-                hosts: hosts.clone(),
-                accounts: vec![a.account.clone()],
-                external: Vec::new(),
-                shares: vec![a.share.clone()],
+                Stage::Collection,
                 summary,
-            });
+            );
         }
         if let Some(f) =
             self.off_hours
@@ -598,19 +613,15 @@ impl Engine {
                 f.active_days,
                 self.config.off_hours_access.min_gap_hours
             );
-            self.raise(Alert {
-                id: String::new(),
-                detector: "off_hours_access",
-                time: t,
-                severity: Severity::Low,
+            self.file_alert(
+                a,
+                "off_hours_access",
+                t,
+                Severity::Low,
                 score,
-                stage: Stage::Collection,
-                hosts: hosts.clone(),
-                accounts: vec![a.account.clone()],
-                external: Vec::new(),
-                shares: vec![a.share.clone()],
+                Stage::Collection,
                 summary,
-            });
+            );
         }
         let hour = (t + self.calendar.offset(t)).div_euclid(3_600_000_000);
         if let Some(f) = self.mass_read.observe(
@@ -642,19 +653,15 @@ impl Engine {
                     },
                     f.baseline
                 );
-                self.raise(Alert {
-                    id: String::new(),
-                    detector: "mass_file_read",
-                    time: t,
-                    severity: severity_of(score).min(Severity::Medium),
+                self.file_alert(
+                    a,
+                    "mass_file_read",
+                    t,
+                    severity_of(score).min(Severity::Medium),
                     score,
-                    stage: Stage::Collection,
-                    hosts,
-                    accounts: vec![a.account.clone()],
-                    external: Vec::new(),
-                    shares: vec![a.share.clone()],
+                    Stage::Collection,
                     summary,
-                });
+                );
             }
         }
     }
