@@ -46,6 +46,27 @@ pub struct FileStats {
     pub event_ids: std::collections::BTreeMap<u32, u64>,
 }
 
+impl FileStats {
+    /// Counts of a file not read yet.
+    pub fn new(path: Arc<PathBuf>, kind: &'static str) -> Self {
+        FileStats {
+            path,
+            kind,
+            lines: 0,
+            records: 0,
+            rejected: 0,
+            skipped: 0,
+            invalid_utf8_lines: 0,
+            bytes: 0,
+            gzip: false,
+            sha256: String::new(),
+            notes: Vec::new(),
+            failure: None,
+            event_ids: Default::default(),
+        }
+    }
+}
+
 /// Reading of a file stopped early.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadFailure {
@@ -145,19 +166,8 @@ pub fn open_reader<'p, P: LineParser + ?Sized>(
         parser,
         buf: Vec::with_capacity(4096),
         stats: FileStats {
-            path,
-            kind: "unknown",
-            lines: 0,
-            records: 0,
-            rejected: 0,
-            skipped: 0,
-            invalid_utf8_lines: 0,
-            bytes: 0,
             gzip,
-            sha256: String::new(),
-            notes: Vec::new(),
-            failure: None,
-            event_ids: Default::default(),
+            ..FileStats::new(path, "unknown")
         },
         hash: None,
     })

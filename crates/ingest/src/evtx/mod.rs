@@ -151,19 +151,9 @@ impl EvtxParsing {
     fn parse_buffer(&self, path: &Path, bytes: &mut Vec<u8>) -> ParsedFile {
         let path = Arc::new(path.to_path_buf());
         let mut stats = FileStats {
-            path: Arc::clone(&path),
-            kind: "windows_evtx",
-            lines: 0,
-            records: 0,
-            rejected: 0,
-            skipped: 0,
-            invalid_utf8_lines: 0,
             bytes: bytes.len() as u64,
-            gzip: false,
             sha256: hex(&Sha256::digest(bytes.as_slice())),
-            notes: Vec::new(),
-            failure: None,
-            event_ids: Default::default(),
+            ..FileStats::new(Arc::clone(&path), "windows_evtx")
         };
         let mut items = Vec::new();
         // A file cut inside a chunk (a copy stopped early, a carved log): the `evtx` crate reads
