@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use breachscope_detect::{Alert, DetectConfig, Detection, Engine, Incident, correlate};
-use breachscope_ingest::evtx::{EvtxConfig, EvtxReader, first_record, is_evtx};
+use breachscope_ingest::evtx::{EvtxConfig, EvtxReader, first_record};
 use breachscope_ingest::merge::{FileSequence, ThreadedSource, TimeOrderedMerge};
 use breachscope_ingest::samba::SambaParser;
 use breachscope_ingest::sniff::zeek_log_path;
 use breachscope_ingest::zeek::ZeekParser;
-use breachscope_ingest::{FileStats, expand_paths};
+use breachscope_ingest::{FileStats, Format, Kind, expand_paths, sniff_path};
 use breachscope_model::Micros;
 use breachscope_model::time::format_rfc3339;
 use breachscope_report::report_v1 as r;
@@ -141,15 +141,8 @@ fn input_kind(stats: &FileStats) -> String {
 fn evtx_groups(paths: Vec<PathBuf>) -> Result<Vec<Vec<PathBuf>>> {
     let mut groups: BTreeMap<String, Vec<(i64, PathBuf)>> = BTreeMap::new();
     for path in paths {
-        let head = {
-            use std::io::Read;
-            let mut head = [0u8; 8];
-            let n = breachscope_ingest::input::open_evidence(&path)
-                .and_then(|mut f| f.read(&mut head))
-                .with_context(|| path.display().to_string())?;
-            head[..n].to_vec()
-        };
-        if !is_evtx(&head) {
+        let kind = sniff_path(&path).with_context(|| path.display().to_string())?;
+        if kind != Kind::Known(Format::Evtx) {
             eprintln!(
                 "breachscope: note: {}: not an EVTX file, not read",
                 path.display()
