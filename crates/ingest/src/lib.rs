@@ -9,10 +9,12 @@
 //! * [`samba`]: Samba `vfs_full_audit` records through rsyslog (RFC 3339, RFC 3164, RFC 5424) or
 //!   smbd's own debug log, and Samba's `auth_json_audit` authentication records.
 //!
-//! Every reader works line by line through a [`LineParser`]; [`EvidenceReader`] drives one over a
-//! file (plain or gzip, opened read-only without touching its access time, hashed as it is read)
-//! and yields events and [`Rejected`] records. Nothing is dropped silently: every line is either
-//! an event, a counted skip (headers, other programs' lines) or a rejection with its location.
+//! The text formats work line by line through a [`LineParser`]; [`EvidenceReader`] drives one over
+//! a file (plain or gzip, opened read-only without touching its access time, hashed as it is
+//! read) and yields events and [`Rejected`] records. EVTX, a binary format of chunks, has its own
+//! reader ([`evtx::EvtxReader`]) with the same counts and rejections. Nothing is dropped
+//! silently: every line or record is an event, a counted skip (headers, other programs' lines,
+//! unmapped event ids) or a rejection with its location.
 //! [`sniff`] detects the format from the content, and [`input::expand_paths`] walks directories
 //! (including zeekctl's `YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz` archive layout).
 

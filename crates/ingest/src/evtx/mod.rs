@@ -1,9 +1,9 @@
 //! Windows event logs (`.evtx`), read with the [`evtx`] crate.
 //!
-//! The file is opened forensically (read-only, access time kept) and hashed as it is read into
-//! memory; the `evtx` crate parses its chunks on several threads (chunks are independent) and
-//! hands the records back in file order, each rendered to JSON, from which [`record`] takes the
-//! `System` fields and the named data items. [`map`] turns the mapped Security events into
+//! The file is opened forensically (read-only, access time kept), read into a buffer its thread
+//! keeps and hashed as stored; the `evtx` crate renders each chunk's records to JSON (a large
+//! file's chunks on several threads), from which [`record`] takes the `System` fields and the
+//! named data items. [`ParseInOrder`] parses several files at once and hands them back in order. [`map`] turns the mapped Security events into
 //! breachscope events; every other record is counted by event id and skipped.
 //!
 //! What real logs hold and this reader survives: `EventID` as a number, as `{#text}` with
