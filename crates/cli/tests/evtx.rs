@@ -125,7 +125,7 @@ fn events_of(file: &str) -> Vec<Value> {
 }
 
 #[test]
-fn share_access_and_logon_fields() {
+fn share_access_logon_and_cleared_log_fields() {
     if shared_data().is_none() {
         return;
     }
