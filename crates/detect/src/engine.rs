@@ -337,9 +337,7 @@ impl Engine {
     }
 
     fn admin_share_access(&mut self, a: &breachscope_model::FileAccess, t: Micros) {
-        if self.allowed_access(a) {
-            return;
-        }
+        // The detector's own share test comes first: it is what every file access passes through.
         let judging = self.judging(t);
         let Some(f) = self
             .admin_share
@@ -347,6 +345,9 @@ impl Engine {
         else {
             return;
         };
+        if self.allowed_access(a) {
+            return;
+        }
         let host_label = self.client_label(a);
         let (score, what) = match f.target {
             AdminTarget::ServiceControl => (
