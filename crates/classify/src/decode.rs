@@ -4,8 +4,17 @@
 use encoding_rs::Encoding;
 use unicode_normalization::UnicodeNormalization;
 
+/// Bytes of a legacy-encoded file that the encoding is guessed from, starting at its first
+/// non-ASCII byte (ASCII says nothing about the encoding).
+const SAMPLE: usize = 8 << 10;
+
 /// Decodes `bytes`, returning the text and the encoding's name (`utf-8`, `utf-8-bom`,
 /// `utf-16le`, `shift_jis`, `euc-jp`, `iso-2022-jp`, …).
+///
+/// A file is decoded once, straight to UTF-8: a BOM or valid UTF-8 says what it is; otherwise
+/// the encoding is guessed (chardetng, Japanese preferred) from a bounded sample and checked by
+/// the decode itself, which fails on any malformed sequence. Only then is the guess made again
+/// from the whole file and the file decoded with replacement characters.
 pub fn decode(bytes: &[u8]) -> (String, String) {
     if let Some(rest) = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]) {
         return (
@@ -21,18 +30,36 @@ pub fn decode(bytes: &[u8]) -> (String, String) {
         let (text, _) = encoding_rs::UTF_16BE.decode_with_bom_removal(bytes);
         return (text.into_owned(), "utf-16be".into());
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        if memchr_esc_dollar(bytes) {
-            let (t, _, _) = encoding_rs::ISO_2022_JP.decode(bytes);
-            return (t.into_owned(), "iso-2022-jp".into());
+    let invalid_from = match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            if memchr_esc_dollar(bytes) {
+                let (t, _) = encoding_rs::ISO_2022_JP.decode_without_bom_handling(bytes);
+                return (t.into_owned(), "iso-2022-jp".into());
+            }
+            return (text.to_owned(), "utf-8".into());
         }
-        return (text.to_owned(), "utf-8".into());
+        Err(e) => e.valid_up_to(),
+    };
+    let first_non_ascii = bytes[..invalid_from]
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(invalid_from);
+    let sample = &bytes[first_non_ascii..bytes.len().min(first_non_ascii + SAMPLE)];
+    let guess = guess_encoding(sample, first_non_ascii + sample.len() == bytes.len());
+    if let Some(text) = guess.decode_without_bom_handling_and_without_replacement(bytes) {
+        return (text.into_owned(), guess.name().to_ascii_lowercase());
     }
-    let mut detector = chardetng::EncodingDetector::new();
-    detector.feed(bytes, true);
-    let encoding: &'static Encoding = detector.guess(Some(b"jp"), true);
-    let (text, _, _) = encoding.decode(bytes);
+    let encoding = guess_encoding(bytes, true);
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
     (text.into_owned(), encoding.name().to_ascii_lowercase())
+}
+
+/// chardetng's guess for `bytes` (`last`: they end the file), Japanese preferred where the
+/// bytes allow several encodings.
+fn guess_encoding(bytes: &[u8], last: bool) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(bytes, last);
+    detector.guess(Some(b"jp"), true)
 }
 
 /// Whether valid UTF-8 `bytes` are really ISO-2022-JP (see [`memchr_esc_dollar`]).
@@ -64,6 +91,12 @@ pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
 /// fold, `out` is cleared, receives the folded text, and `true` is returned; otherwise `out` is
 /// left alone and `text` is already normal.
 pub fn normalize_into(text: &str, out: &mut String) -> bool {
+    normalize_into_keeping(text, out, &[])
+}
+
+/// [`normalize_into`], except that full-width forms of the ASCII bytes in `keep` stay as they
+/// are (a table's `，` must not become its delimiter).
+pub fn normalize_into_keeping(text: &str, out: &mut String, keep: &[u8]) -> bool {
     // Every character folded here is three bytes in UTF-8: EF BC 81–EF BD 9E (full-width ASCII),
     // E3 80 80 (ideographic space), E2 80 90/91/95 and E2 88 92 (dashes), E3 83 BC (ー). E3
     // starts every kana, so candidates are found with SIMD searches for EF, E2 and the two
@@ -99,7 +132,8 @@ pub fn normalize_into(text: &str, out: &mut String) -> bool {
                 prev.filter(u8::is_ascii_digit).map(|_| b'-')
             }
             _ => None,
-        };
+        }
+        .filter(|f| !keep.contains(f));
         if let Some(f) = folded {
             if !started {
                 out.clear();

@@ -2,6 +2,7 @@
 //! tables, DOCX/PPTX (zip + XML text runs), XLSX/XLS/ODS (calamine), PDF through poppler's
 //! `pdftotext` when installed, ZIP members and gzip recursively — with limits against bombs.
 
+use std::borrow::Cow;
 use std::io::{Cursor, Read};
 
 use crate::decode::decode;
@@ -27,13 +28,187 @@ impl Default for Limits {
     }
 }
 
-/// A table: header and rows.
+/// A table, kept as the text it is read from: delimited rows, one per line (a quoted field may
+/// span lines when `quoted`), the first non-blank row being the header. The classifier
+/// searches the whole text in one pass and maps its matches to rows and columns afterwards
+/// ([`Rows`]), so a table costs what free text of its size costs.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Table {
-    /// Column names.
-    pub header: Vec<String>,
-    /// Rows.
-    pub rows: Vec<Vec<String>>,
+pub struct Table<'a> {
+    /// The rows, `delimiter`-separated fields, `\n`-terminated (`\r\n` accepted); borrowed
+    /// from the file's bytes when they are UTF-8 already.
+    pub text: Cow<'a, str>,
+    /// The field delimiter (`,`, `\t`, or [`CELL`] for spreadsheets).
+    pub delimiter: u8,
+    /// Whether fields may be quoted RFC 4180-style (`"a,b"`, `""` for a quote).
+    pub quoted: bool,
+}
+
+/// The field delimiter of spreadsheet tables (ASCII unit separator: no pattern matches across
+/// it, and spreadsheet cells do not hold it).
+pub const CELL: u8 = 0x1f;
+
+impl<'a> Table<'a> {
+    /// A delimited text table.
+    pub fn delimited(text: impl Into<Cow<'a, str>>, delimiter: u8) -> Self {
+        Table {
+            text: text.into(),
+            delimiter,
+            quoted: true,
+        }
+    }
+
+    /// A table built from cells: each row's cells joined with [`CELL`], rows with `\n`; line
+    /// breaks and [`CELL`] inside a cell become spaces.
+    pub fn from_rows<R, C>(rows: R) -> Self
+    where
+        R: IntoIterator<Item = C>,
+        C: IntoIterator<Item: std::fmt::Display>,
+    {
+        use std::fmt::Write;
+        let mut text = String::new();
+        for row in rows {
+            for (i, cell) in row.into_iter().enumerate() {
+                if i > 0 {
+                    text.push(char::from(CELL));
+                }
+                let from = text.len();
+                let _ = write!(text, "{cell}");
+                if text.as_bytes()[from..]
+                    .iter()
+                    .any(|&b| matches!(b, b'\n' | b'\r' | CELL))
+                {
+                    let cleaned: String = text[from..]
+                        .chars()
+                        .map(|c| {
+                            if matches!(c, '\n' | '\r' | '\x1f') {
+                                ' '
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                    text.truncate(from);
+                    text.push_str(&cleaned);
+                }
+            }
+            text.push('\n');
+        }
+        Table {
+            text: Cow::Owned(text),
+            delimiter: CELL,
+            quoted: false,
+        }
+    }
+
+    /// The rows of `text`, which is this table's text or a copy of it in which nothing but
+    /// non-ASCII characters changed (the folded text: delimiters and quotes in place).
+    pub fn rows<'t>(&self, text: &'t str) -> Rows<'t> {
+        Rows {
+            text,
+            at: 0,
+            delimiter: self.delimiter,
+            quoted: self.quoted,
+        }
+    }
+
+    /// The header and the data rows as strings (for tests and small tables).
+    pub fn cells(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut rows = self.rows(&self.text);
+        let mut spans = Vec::new();
+        let mut all: Vec<Vec<String>> = Vec::new();
+        while rows.next_row(&mut spans).is_some() {
+            let row: Vec<String> = spans
+                .iter()
+                .map(|&(s, e)| rows.field(s, e).into_owned())
+                .collect();
+            if row.iter().any(|f| !f.trim().is_empty()) {
+                all.push(row);
+            }
+        }
+        let mut it = all.into_iter();
+        let header = it.next().unwrap_or_default();
+        (header, it.collect())
+    }
+}
+
+/// A reader of a table's rows as byte spans of their fields.
+#[derive(Debug)]
+pub struct Rows<'t> {
+    text: &'t str,
+    at: usize,
+    delimiter: u8,
+    quoted: bool,
+}
+
+impl<'t> Rows<'t> {
+    /// Reads the next row into `fields` (the span of each field, quotes included, a line's
+    /// `\r` not), returning the row's span; `None` at the end.
+    pub fn next_row(&mut self, fields: &mut Vec<(usize, usize)>) -> Option<(usize, usize)> {
+        let bytes = self.text.as_bytes();
+        let n = bytes.len();
+        if self.at >= n {
+            return None;
+        }
+        fields.clear();
+        let start = self.at;
+        let mut field = start;
+        let mut i = start;
+        loop {
+            // A quote opens a quoted field only at the field's start.
+            if self.quoted && i == field && bytes.get(i) == Some(&b'"') {
+                i += 1;
+                loop {
+                    match memchr::memchr(b'"', &bytes[i..]) {
+                        Some(k) if bytes.get(i + k + 1) == Some(&b'"') => i += k + 2,
+                        Some(k) => {
+                            i += k + 1;
+                            break;
+                        }
+                        None => {
+                            i = n;
+                            break;
+                        }
+                    }
+                }
+            }
+            match memchr::memchr2(self.delimiter, b'\n', &bytes[i..]) {
+                Some(k) if bytes[i + k] == self.delimiter => {
+                    fields.push((field, i + k));
+                    i += k + 1;
+                    field = i;
+                }
+                Some(k) => {
+                    let end = i + k;
+                    let field_end = if end > field && bytes[end - 1] == b'\r' {
+                        end - 1
+                    } else {
+                        end
+                    };
+                    fields.push((field, field_end));
+                    self.at = end + 1;
+                    return Some((start, end));
+                }
+                None => {
+                    fields.push((field, n));
+                    self.at = n;
+                    return Some((start, n));
+                }
+            }
+        }
+    }
+
+    /// A field's value: the span's text, unquoted when it is a quoted field.
+    pub fn field(&self, start: usize, end: usize) -> Cow<'t, str> {
+        let raw = self.text.get(start..end).unwrap_or("");
+        if self.quoted && raw.len() >= 2 && raw.starts_with('"') {
+            let inner = raw[1..].strip_suffix('"').unwrap_or(&raw[1..]);
+            if inner.contains('"') {
+                return Cow::Owned(inner.replace("\"\"", "\""));
+            }
+            return Cow::Borrowed(inner);
+        }
+        Cow::Borrowed(raw)
+    }
 }
 
 /// What a file held.
@@ -46,7 +221,7 @@ pub struct Extracted {
     /// Free text (cells of tables are not repeated here).
     pub text: String,
     /// Tables.
-    pub tables: Vec<Table>,
+    pub tables: Vec<Table<'static>>,
     /// Limits hit and members not read (reported, never silent).
     pub warnings: Vec<String>,
 }
@@ -73,52 +248,6 @@ fn looks_tabular(text: &str, delimiter: char) -> bool {
     }
     let counts: Vec<usize> = lines.iter().map(|l| l.matches(delimiter).count()).collect();
     counts[0] >= 1 && counts.iter().filter(|&&c| c == counts[0]).count() * 10 >= lines.len() * 8
-}
-
-/// Parses delimited text (RFC 4180 quoting) into a table.
-pub fn parse_delimited(text: &str, delimiter: char) -> Table {
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    field.push('"');
-                    chars.next();
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(c);
-            }
-        } else if c == '"' && field.is_empty() {
-            quoted = true;
-        } else if c == delimiter {
-            row.push(std::mem::take(&mut field));
-        } else if c == '\n' {
-            if field.ends_with('\r') {
-                field.pop();
-            }
-            row.push(std::mem::take(&mut field));
-            rows.push(std::mem::take(&mut row));
-        } else {
-            field.push(c);
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    rows.retain(|r| r.iter().any(|f| !f.trim().is_empty()));
-    let mut it = rows.into_iter();
-    let header = it.next().unwrap_or_default();
-    Table {
-        header,
-        rows: it.collect(),
-    }
 }
 
 fn xml_text(xml: &str, tags: &[&[u8]], paragraph: &[u8]) -> String {
@@ -193,14 +322,7 @@ fn spreadsheet(bytes: &[u8], format: &str, out: &mut Extracted) -> Result<(), Ex
                 .push(format!("sheet '{name}' could not be read"));
             continue;
         };
-        let mut rows = range
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<String>>());
-        let header = rows.next().unwrap_or_default();
-        out.tables.push(Table {
-            header,
-            rows: rows.collect(),
-        });
+        out.tables.push(Table::from_rows(range.rows()));
     }
     out.format = format.into();
     out.encoding = "binary".into();
@@ -213,9 +335,18 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     extract_inner(bytes, limits, 0, &mut budget)
 }
 
-/// The text of a plain UTF-8 text file (not a container, no BOM, not ISO-2022-JP, not a table),
-/// borrowed from its bytes; `None` for anything else, which [`extract`] reads.
-pub fn plain_utf8_text(bytes: &[u8]) -> Option<&str> {
+/// A plain UTF-8 file (not a container, no BOM, not ISO-2022-JP), borrowed from its bytes.
+#[derive(Debug)]
+pub enum PlainUtf8<'a> {
+    /// Free text.
+    Text(&'a str),
+    /// A delimited table (`csv` or `tsv`).
+    Table(Table<'a>, &'static str),
+}
+
+/// The text or table of a plain UTF-8 file, borrowed from its bytes; `None` for anything else,
+/// which [`extract`] reads.
+pub fn plain_utf8(bytes: &[u8]) -> Option<PlainUtf8<'_>> {
     let container = bytes.starts_with(b"PK\x03\x04")
         || bytes.starts_with(&[0x1f, 0x8b])
         || bytes.starts_with(b"%PDF")
@@ -226,7 +357,13 @@ pub fn plain_utf8_text(bytes: &[u8]) -> Option<&str> {
         return None;
     }
     let text = std::str::from_utf8(bytes).ok()?;
-    (!looks_tabular(text, '\t') && !looks_tabular(text, ',')).then_some(text)
+    Some(if looks_tabular(text, '\t') {
+        PlainUtf8::Table(Table::delimited(text, b'\t'), "tsv")
+    } else if looks_tabular(text, ',') {
+        PlainUtf8::Table(Table::delimited(text, b','), "csv")
+    } else {
+        PlainUtf8::Text(text)
+    })
 }
 
 fn text_extracted(text: String, encoding: String) -> Extracted {
@@ -236,10 +373,10 @@ fn text_extracted(text: String, encoding: String) -> Extracted {
     };
     if looks_tabular(&text, '\t') {
         out.format = "tsv".into();
-        out.tables.push(parse_delimited(&text, '\t'));
+        out.tables.push(Table::delimited(text, b'\t'));
     } else if looks_tabular(&text, ',') {
         out.format = "csv".into();
-        out.tables.push(parse_delimited(&text, ','));
+        out.tables.push(Table::delimited(text, b','));
     } else {
         out.format = "text".into();
         out.text = text;
@@ -392,4 +529,44 @@ fn pdf(bytes: &[u8]) -> Result<Extracted, ExtractError> {
         tables: Vec::new(),
         warnings: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_follow_rfc_4180_quoting() {
+        let text = "名前,メモ,電話\r\n\"山田, 太郎\",\"二行\n目 \"\"引用\"\"\",090-1234-5678\r\n\r\n,,\n最後,x,\"\"";
+        let table = Table::delimited(text, b',');
+        let (header, rows) = table.cells();
+        assert_eq!(header, ["名前", "メモ", "電話"]);
+        assert_eq!(
+            rows,
+            [
+                vec!["山田, 太郎", "二行\n目 \"引用\"", "090-1234-5678"],
+                vec!["最後", "x", ""],
+            ]
+        );
+        // Spans point into the text: a match's byte offset finds its row and column.
+        let mut reader = table.rows(&table.text);
+        let mut fields = Vec::new();
+        reader.next_row(&mut fields);
+        let (start, end) = reader.next_row(&mut fields).unwrap();
+        let phone = text.find("090").unwrap();
+        assert!(start <= phone && phone < end);
+        let column = fields.partition_point(|&(s, _)| s <= phone) - 1;
+        assert_eq!(column, 2);
+        // An unclosed quote runs to the end of the text instead of failing.
+        let (_, rows) = Table::delimited("a,b\n\"open,1\n2,3", b',').cells();
+        assert_eq!(rows, [vec!["open,1\n2,3"]]);
+    }
+
+    #[test]
+    fn spreadsheet_cells_keep_their_boundaries() {
+        let table = Table::from_rows([vec!["氏名", "メモ"], vec!["田中", "改行\nあり\u{1f}"]]);
+        let (header, rows) = table.cells();
+        assert_eq!(header, ["氏名", "メモ"]);
+        assert_eq!(rows, [vec!["田中", "改行 あり "]]);
+    }
 }

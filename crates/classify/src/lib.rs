@@ -23,7 +23,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::extract::{Extracted, Limits, Table};
-use crate::patterns::{Found, Patterns};
+use crate::patterns::{Context, Found, Patterns};
 
 /// Categories that are personal data (report-v1); the others are business identifiers and
 /// secrets.
@@ -140,9 +140,16 @@ pub fn header_category(header: &str) -> Option<&'static str> {
     }
 }
 
+/// The normal form of a cell's value in a column mapped to `category` (the cell is folded
+/// already): whitespace runs become one space; `None` for an empty or `-` cell.
 fn normal_cell(category: &str, value: &str) -> Option<String> {
-    let v = decode::normalize(value);
-    let v = v.as_ref().split_whitespace().collect::<Vec<_>>().join(" ");
+    let value = value.trim();
+    let spaced_oddly = value.contains("  ") || value.chars().any(|c| c.is_whitespace() && c != ' ');
+    let v = if spaced_oddly {
+        value.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        value.to_owned()
+    };
     if v.is_empty() || v == "-" {
         return None;
     }
@@ -191,6 +198,42 @@ pub fn mask(category: &str, normal: &str) -> String {
 /// Largest folded-text buffer a thread keeps for its next text.
 const KEPT_TEXT: usize = 64 << 20;
 
+/// Calls `f` with `text` folded ([`decode::normalize`], leaving the ASCII bytes in `keep`
+/// unfolded): the folded copy goes into a buffer each thread keeps, since a fresh one per
+/// file would touch fresh memory every time; text with nothing to fold is passed as it is.
+fn with_folded<R>(text: &str, keep: &[u8], f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static FOLDED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    FOLDED.with(|cell| {
+        // Taken out of the cell, so that a nested call (none today) would get a fresh buffer
+        // rather than a borrow panic.
+        let mut folded = cell.take();
+        let result = if decode::normalize_into_keeping(text, &mut folded, keep) {
+            f(&folded)
+        } else {
+            f(text)
+        };
+        if folded.capacity() <= KEPT_TEXT {
+            cell.replace(folded);
+        }
+        result
+    })
+}
+
+/// The keyed hashes of the values found in one file, per category, as they are found.
+#[derive(Debug, Default)]
+struct Values(Vec<CategoryValues>);
+
+#[derive(Debug, Default)]
+struct CategoryValues {
+    category: &'static str,
+    /// Every value's hash, repeats included.
+    hashes: Vec<ValueHash>,
+    /// The hashes of the values sampled so far.
+    sampled: Vec<ValueHash>,
+}
+
 /// The classifier: compiled patterns, limits and the installation key.
 pub struct Classifier {
     patterns: Patterns,
@@ -225,14 +268,24 @@ impl Classifier {
 
     /// Classifies a file's bytes (a plain UTF-8 text file is read where it lies, not copied).
     pub fn classify(&self, bytes: &[u8]) -> Result<FileClassification, ClassifyError> {
-        if let Some(text) = extract::plain_utf8_text(bytes) {
+        if let Some(plain) = extract::plain_utf8(bytes) {
             let mut c = FileClassification {
-                format: "text".into(),
                 encoding: "utf-8".into(),
                 ..FileClassification::default()
             };
-            self.scan_text(text, &mut c);
-            self.summarise(&mut c, 0);
+            let mut values = Values::default();
+            let rows = match plain {
+                extract::PlainUtf8::Text(text) => {
+                    c.format = "text".into();
+                    self.scan_text(text, &mut c, &mut values);
+                    0
+                }
+                extract::PlainUtf8::Table(table, format) => {
+                    c.format = format.into();
+                    self.table(&table, &mut c, &mut values)
+                }
+            };
+            self.summarise(&mut c, values, rows);
             return Ok(c);
         }
         let extracted = extract::extract(bytes, &self.limits)?;
@@ -240,81 +293,117 @@ impl Classifier {
     }
 
     /// Finds the values in free text.
-    fn scan_text(&self, text: &str, c: &mut FileClassification) {
-        // The folded copy of a text goes into a buffer each thread keeps: a fresh one per file
-        // would touch fresh memory every time.
-        thread_local! {
-            static FOLDED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-        }
+    fn scan_text(&self, text: &str, c: &mut FileClassification, values: &mut Values) {
         let mut found = Vec::new();
-        FOLDED.with_borrow_mut(|folded| {
-            let normal = if decode::normalize_into(text, folded) {
-                folded.as_str()
-            } else {
-                text
-            };
+        with_folded(text, &[], |normal| {
             self.patterns
-                .scan(normal, "", &mut found, &mut c.near_misses);
-            if folded.capacity() > KEPT_TEXT {
-                *folded = String::new();
-            }
+                .scan(normal, "", &mut found, &mut c.near_misses)
         });
         for f in found {
-            self.add(c, f);
+            self.add(c, values, f);
         }
     }
 
-    fn add(&self, c: &mut FileClassification, f: Found) {
+    fn add(&self, c: &mut FileClassification, values: &mut Values, f: Found) {
         let h = self.hash(f.category, &f.normal);
-        // Looked up before inserting: `entry` would allocate the category's name every time.
-        let new = match c.hashes.get_mut(f.category) {
-            Some(set) => set.insert(h),
+        let i = match values.0.iter().position(|v| v.category == f.category) {
+            Some(i) => i,
             None => {
-                c.hashes
-                    .insert(f.category.to_owned(), std::iter::once(h).collect());
-                true
+                values.0.push(CategoryValues {
+                    category: f.category,
+                    ..CategoryValues::default()
+                });
+                values.0.len() - 1
             }
         };
-        if new {
-            let samples = c.samples.entry(f.category.to_owned()).or_default();
-            if samples.len() < 3 {
-                samples.push(mask(f.category, &f.normal));
-            }
+        let v = &mut values.0[i];
+        v.hashes.push(h);
+        // The first three distinct values are the samples.
+        if v.sampled.len() < 3 && !v.sampled.contains(&h) {
+            v.sampled.push(h);
+            c.samples
+                .entry(f.category.to_owned())
+                .or_default()
+                .push(mask(f.category, &f.normal));
         }
     }
 
-    fn table(&self, table: &Table, c: &mut FileClassification) -> u64 {
-        let mapped: Vec<Option<&'static str>> =
-            table.header.iter().map(|h| header_category(h)).collect();
-        let headers: Vec<String> = table
-            .header
-            .iter()
-            .map(|h| decode::normalize(h).into_owned())
-            .collect();
+    /// Finds the values in a table and returns the rows with personal data. The folded text
+    /// is searched in one pass; each match is then placed in its row and column, whose header
+    /// is its context; columns whose header names a category no pattern validates (names,
+    /// addresses, birth dates) give their cells' values.
+    fn table(&self, table: &Table<'_>, c: &mut FileClassification, values: &mut Values) -> u64 {
+        with_folded(&table.text, &[table.delimiter, b'"'], |text| {
+            self.table_rows(table, text, c, values)
+        })
+    }
+
+    fn table_rows(
+        &self,
+        table: &Table<'_>,
+        text: &str,
+        c: &mut FileClassification,
+        values: &mut Values,
+    ) -> u64 {
+        let mut searcher = self.patterns.searcher();
+        let candidates = searcher.find(text);
+        let mut rows = table.rows(text);
+        let mut fields: Vec<(usize, usize)> = Vec::new();
+        let mut header: Option<(Vec<String>, Vec<Option<&'static str>>)> = None;
+        let mut next = 0;
+        let mut found = Vec::new();
         let mut rows_with_personal = 0;
-        for row in &table.rows {
-            let mut found = Vec::new();
-            for (i, cell) in row.iter().enumerate() {
-                let normal = decode::normalize(cell);
-                let context = headers.get(i).map_or("", String::as_str);
+        let delimiter = table.delimiter;
+        while let Some((start, end)) = rows.next_row(&mut fields) {
+            let first = next;
+            while candidates.get(next).is_some_and(|m| m.start < end) {
+                next += 1;
+            }
+            let blank = text.as_bytes()[start..end]
+                .iter()
+                .all(|&b| b.is_ascii_whitespace() || b == delimiter || b == b'"');
+            if blank {
+                continue;
+            }
+            let Some((names, mapped)) = &header else {
+                let names: Vec<String> = fields
+                    .iter()
+                    .map(|&(s, e)| rows.field(s, e).into_owned())
+                    .collect();
+                let mapped = names.iter().map(|h| header_category(h)).collect();
+                header = Some((names, mapped));
+                continue;
+            };
+            found.clear();
+            for &m in &candidates[first..next] {
+                let column = fields
+                    .partition_point(|&(s, _)| s <= m.start)
+                    .saturating_sub(1);
+                let context = Context {
+                    header: names.get(column).map_or("", String::as_str),
+                    floor: fields.get(column).map_or(start, |f| f.0),
+                };
                 self.patterns
-                    .scan(&normal, context, &mut found, &mut c.near_misses);
-                if let Some(cat) = mapped.get(i).copied().flatten() {
-                    if !found.iter().any(|f| f.category == cat) {
-                        if let Some(v) = normal_cell(cat, cell) {
-                            found.push(Found {
-                                category: cat,
-                                normal: v,
-                            });
-                        }
+                    .validate(text, m, context, &mut found, &mut c.near_misses);
+            }
+            for (i, category) in mapped.iter().enumerate() {
+                let (Some(category), Some(&(s, e))) = (category, fields.get(i)) else {
+                    continue;
+                };
+                if !found.iter().any(|f| f.category == *category) {
+                    if let Some(v) = normal_cell(category, &rows.field(s, e)) {
+                        found.push(Found {
+                            category,
+                            normal: v,
+                        });
                     }
                 }
             }
             if found.iter().any(|f| PERSONAL.contains(&f.category)) {
                 rows_with_personal += 1;
             }
-            for f in found {
-                self.add(c, f);
+            for f in found.drain(..) {
+                self.add(c, values, f);
             }
         }
         rows_with_personal
@@ -329,17 +418,23 @@ impl Classifier {
             ..FileClassification::default()
         };
         let mut rows = 0;
+        let mut values = Values::default();
         for table in &extracted.tables {
-            rows += self.table(table, &mut c);
+            rows += self.table(table, &mut c, &mut values);
         }
-        self.scan_text(&extracted.text, &mut c);
-        self.summarise(&mut c, rows);
+        self.scan_text(&extracted.text, &mut c, &mut values);
+        self.summarise(&mut c, values, rows);
         c
     }
 
     /// Counts, data subjects and labels from the values found (`rows`: table rows with
     /// personal data).
-    fn summarise(&self, c: &mut FileClassification, rows: u64) {
+    fn summarise(&self, c: &mut FileClassification, values: Values, rows: u64) {
+        for v in values.0 {
+            // Collected, then sorted and built in bulk: cheaper than a tree insert per value.
+            c.hashes
+                .insert(v.category.to_owned(), v.hashes.into_iter().collect());
+        }
         c.categories = c
             .hashes
             .iter()

@@ -60,6 +60,11 @@ const DRIVERS_LICENSE_CONTEXT: &[&str] = &[
     "licence no",
 ];
 
+/// Words that make a number of an ambiguous card length (12–15-digit Maestro, or 13 digits that
+/// are also a valid Corporate Number) a payment card: in the column's header, or before the
+/// number in free text.
+const CARD_CONTEXT: &[&str] = &["card", "credit", "payment", "カード", "クレジット", "決済"];
+
 /// Words that make two letters and seven digits a Japanese passport number.
 const PASSPORT_CONTEXT: &[&str] = &["旅券", "パスポート", "passport"];
 
@@ -87,13 +92,17 @@ pub struct Patterns {
     caches: Mutex<Vec<Caches>>,
 }
 
-/// One thread's search caches for the three multi-pattern regexes.
+/// One thread's search caches for the three multi-pattern regexes, and its candidate buffer.
 #[derive(Debug)]
 struct Caches {
     regex: Cache,
     literal: Cache,
     anchored: Cache,
+    found: Vec<Candidate>,
 }
+
+/// Largest candidate buffer kept for the next text.
+const KEPT_CANDIDATES: usize = 1 << 20;
 
 /// Calls `each` with every leftmost-first match of `regex` in `input` (none is empty).
 fn find_all(regex: &Regex, cache: &mut Cache, mut input: Input<'_>, each: &mut dyn FnMut(Match)) {
@@ -112,6 +121,7 @@ struct ContextWords {
     my_number: Keywords,
     drivers_license: Keywords,
     passport: Keywords,
+    card: Keywords,
 }
 
 /// Pattern ids of [`Patterns::literal`] and [`Patterns::anchored`] in the full set.
@@ -195,7 +205,7 @@ impl Patterns {
         let literal = build(&LITERAL_IDS.map(|i| patterns[i]))?;
         let anchored = build(&ANCHORED_IDS.map(|i| patterns[i]))?;
         let password =
-            Regex::new(r#"^"?([^\s"',;]{6,64})"#).map_err(|e| PatternError(e.to_string()))?;
+            Regex::new(r#"^"?([^\s"',;\x1f]{6,64})"#).map_err(|e| PatternError(e.to_string()))?;
         Ok(Patterns {
             regex,
             literal,
@@ -205,6 +215,7 @@ impl Patterns {
                 my_number: Keywords::new(MY_NUMBER_CONTEXT)?,
                 drivers_license: Keywords::new(DRIVERS_LICENSE_CONTEXT)?,
                 passport: Keywords::new(PASSPORT_CONTEXT)?,
+                card: Keywords::new(CARD_CONTEXT)?,
             },
             caches: Mutex::new(Vec::new()),
         })
@@ -215,168 +226,331 @@ impl Patterns {
             regex: self.regex.create_cache(),
             literal: self.literal.create_cache(),
             anchored: self.anchored.create_cache(),
+            found: Vec::new(),
+        }
+    }
+
+    /// A searcher holding one set of search caches, taken from the pool for as long as it lives
+    /// (a file, not a cell: one lock per file).
+    pub fn searcher(&self) -> Searcher<'_> {
+        let caches = self
+            .caches
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_else(|| self.new_caches());
+        Searcher {
+            patterns: self,
+            caches: Some(caches),
         }
     }
 
     /// Every validated value in `text` (already normalised), in order of appearance. `context`
     /// is the table header of a cell (empty for free text).
     pub fn scan(&self, text: &str, context: &str, out: &mut Vec<Found>, near_misses: &mut u64) {
-        let mut caches = self
-            .caches
-            .lock()
-            .ok()
-            .and_then(|mut pool| pool.pop())
-            .unwrap_or_else(|| self.new_caches());
-        let matches: Vec<(usize, usize, usize)> = if text.len() < WINDOWED_FROM {
-            let mut all = Vec::new();
-            find_all(&self.regex, &mut caches.regex, Input::new(text), &mut |m| {
-                all.push((m.start(), m.end(), m.pattern().as_usize()))
-            });
-            all
-        } else {
-            let mut all: Vec<(usize, usize, usize)> = Vec::new();
-            find_all(
-                &self.literal,
-                &mut caches.literal,
-                Input::new(text),
-                &mut |m| all.push((m.start(), m.end(), LITERAL_IDS[m.pattern().as_usize()])),
-            );
-            for (s, e) in windows(text) {
-                let input = Input::new(text).span(s..e);
-                find_all(&self.anchored, &mut caches.anchored, input, &mut |m| {
-                    all.push((m.start(), m.end(), ANCHORED_IDS[m.pattern().as_usize()]))
+        let mut searcher = self.searcher();
+        let context = Context {
+            header: context,
+            floor: 0,
+        };
+        for &c in searcher.find(text) {
+            self.validate(text, c, context, out, near_misses);
+        }
+    }
+
+    /// Validates one candidate found in `text`: pushes its value to `out`, or counts a near
+    /// miss when an identifier-shaped number fails its check or lacks its keyword.
+    pub fn validate(
+        &self,
+        text: &str,
+        candidate: Candidate,
+        context: Context<'_>,
+        out: &mut Vec<Found>,
+        near_misses: &mut u64,
+    ) {
+        let Candidate {
+            start,
+            end,
+            pattern,
+        } = candidate;
+        let Some(s) = text.get(start..end) else {
+            return;
+        };
+        match pattern {
+            EMAIL => out.push(Found {
+                category: "email",
+                normal: s.to_ascii_lowercase(),
+            }),
+            DIGITS => classify_digits(&self.words, text, context, start, s, out, near_misses),
+            IBAN => {
+                let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+                if iban_valid(&compact) {
+                    out.push(Found {
+                        category: "iban",
+                        normal: compact,
+                    });
+                }
+            }
+            POSTAL => {
+                let digits: String = s
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '-')
+                    .collect();
+                out.push(Found {
+                    category: "postal_code",
+                    normal: digits,
                 });
             }
-            // Leftmost first, as one pass would: an earlier match wins, and at the same start
-            // the pattern listed first.
-            all.sort_unstable();
-            let mut kept: Vec<(usize, usize, usize)> = Vec::with_capacity(all.len());
-            let mut end = 0;
-            for m in all {
-                if m.0 >= end {
-                    end = m.1;
-                    kept.push(m);
-                }
+            AWS => out.push(Found {
+                category: "cloud_access_key",
+                normal: s.to_owned(),
+            }),
+            TOKEN => out.push(Found {
+                category: "api_token",
+                normal: s.to_owned(),
+            }),
+            PEM => {
+                let body = s.rsplit(char::is_whitespace).next().unwrap_or(s);
+                out.push(Found {
+                    category: "private_key",
+                    normal: body.to_owned(),
+                });
             }
-            kept
-        };
-        if let Ok(mut pool) = self.caches.lock() {
-            pool.push(caches);
-        }
-        for (start, end, id) in matches {
-            let s = &text[start..end];
-            match id {
-                EMAIL => out.push(Found {
-                    category: "email",
-                    normal: s.to_ascii_lowercase(),
-                }),
-                DIGITS => classify_digits(&self.words, text, context, start, s, out, near_misses),
-                IBAN => {
-                    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-                    if iban_valid(&compact) {
-                        out.push(Found {
-                            category: "iban",
-                            normal: compact,
-                        });
-                    }
-                }
-                POSTAL => {
-                    let digits: String = s
-                        .chars()
-                        .filter(|c| c.is_ascii_digit() || *c == '-')
-                        .collect();
+            PASSWORD => {
+                let rest = &text[end..];
+                let mut caps = self.password.create_captures();
+                self.password
+                    .search_captures(&regex_automata::Input::new(rest), &mut caps);
+                if let Some(v) = caps.get_group(1) {
                     out.push(Found {
-                        category: "postal_code",
-                        normal: digits,
+                        category: "password",
+                        normal: rest[v.range()].to_owned(),
                     });
                 }
-                AWS => out.push(Found {
-                    category: "cloud_access_key",
-                    normal: s.to_owned(),
-                }),
-                TOKEN => out.push(Found {
-                    category: "api_token",
-                    normal: s.to_owned(),
-                }),
-                PEM => {
-                    let body = s.rsplit(char::is_whitespace).next().unwrap_or(s);
-                    out.push(Found {
-                        category: "private_key",
-                        normal: body.to_owned(),
-                    });
-                }
-                PASSWORD => {
-                    let rest = &text[end..];
-                    let mut caps = self.password.create_captures();
-                    self.password
-                        .search_captures(&regex_automata::Input::new(rest), &mut caps);
-                    if let Some(v) = caps.get_group(1) {
-                        out.push(Found {
-                            category: "password",
-                            normal: rest[v.range()].to_owned(),
-                        });
-                    }
-                }
-                ADDRESS => out.push(Found {
-                    category: "postal_address",
-                    normal: s.to_owned(),
-                }),
-                BANK => out.push(Found {
-                    category: "bank_account",
-                    normal: s.split_whitespace().collect::<Vec<_>>().join(" "),
-                }),
-                PASSPORT => {
-                    if self
-                        .words
-                        .passport
-                        .distance(text, context, start)
-                        .is_some_and(|d| d <= NEAR_KEYWORD)
-                    {
-                        out.push(Found {
-                            category: "passport",
-                            normal: s.to_owned(),
-                        });
-                    } else {
-                        *near_misses += 1;
-                    }
-                }
-                _ => {}
             }
+            ADDRESS => out.push(Found {
+                category: "postal_address",
+                normal: s.to_owned(),
+            }),
+            BANK => out.push(Found {
+                category: "bank_account",
+                normal: s.split_whitespace().collect::<Vec<_>>().join(" "),
+            }),
+            PASSPORT => {
+                if self
+                    .words
+                    .passport
+                    .distance(text, context, start)
+                    .is_some_and(|d| d <= NEAR_KEYWORD)
+                {
+                    out.push(Found {
+                        category: "passport",
+                        normal: s.to_owned(),
+                    });
+                } else {
+                    *near_misses += 1;
+                }
+            }
+            _ => {}
         }
     }
 }
 
-/// Payment-card number ranges (IIN) that exist, with their lengths.
-fn card_brand(digits: &str) -> bool {
-    let p2: u32 = digits.get(..2).and_then(|p| p.parse().ok()).unwrap_or(0);
-    let p4: u32 = digits.get(..4).and_then(|p| p.parse().ok()).unwrap_or(0);
-    let p6: u32 = digits.get(..6).and_then(|p| p.parse().ok()).unwrap_or(0);
-    let n = digits.len();
-    match digits.as_bytes().first() {
-        Some(b'4') => matches!(n, 13 | 16 | 19),
-        Some(b'5') => {
-            (51..=55).contains(&p2) && n == 16 || (50..=69).contains(&p2) && (12..=19).contains(&n)
+/// A pattern's match in a text, before validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    /// Byte offset of the match.
+    pub start: usize,
+    /// Byte offset just past it.
+    pub end: usize,
+    /// Which pattern matched.
+    pattern: usize,
+}
+
+/// Where a candidate stands: the header of its table column (empty in free text) and the byte
+/// offset where its cell begins (keywords are looked for between there and the value, so a
+/// neighbouring cell's words do not count).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The column's header, or empty.
+    pub header: &'a str,
+    /// The start of the value's cell (0 in free text).
+    pub floor: usize,
+}
+
+/// Finds candidates with one set of search caches; returns the caches to the pool when dropped.
+#[derive(Debug)]
+pub struct Searcher<'p> {
+    patterns: &'p Patterns,
+    caches: Option<Caches>,
+}
+
+impl Drop for Searcher<'_> {
+    fn drop(&mut self) {
+        if let (Some(caches), Ok(mut pool)) = (self.caches.take(), self.patterns.caches.lock()) {
+            pool.push(caches);
         }
-        Some(b'2') => (2221..=2720).contains(&p4) && n == 16,
-        Some(b'3') => {
-            (p2 == 34 || p2 == 37) && n == 15
-                || (3528..=3589).contains(&p4) && (16..=19).contains(&n)
-                || (p4 == 2131 || p4 == 1800) && n == 15
-                || (p2 == 36 || p2 == 38 || p2 == 39 || (300..=305).contains(&(p4 / 10)))
-                    && (14..=19).contains(&n)
-        }
-        Some(b'6') => {
-            (p4 == 6011
-                || (644..=649).contains(&(p4 / 10))
-                || p2 == 65
-                || (622_126..=622_925).contains(&p6))
-                && (16..=19).contains(&n)
-                || p2 == 62 && (16..=19).contains(&n)
-                || p2 == 67 && (12..=19).contains(&n)
-        }
-        Some(b'1') => p4 == 1800 && n == 15,
-        _ => false,
     }
+}
+
+impl Searcher<'_> {
+    /// Every candidate in `text`, leftmost first (an earlier match wins, and at the same start
+    /// the pattern listed first), as one multi-pattern pass would find them.
+    pub fn find(&mut self, text: &str) -> &[Candidate] {
+        let p = self.patterns;
+        let Some(caches) = self.caches.as_mut() else {
+            return &[];
+        };
+        if caches.found.capacity() > KEPT_CANDIDATES {
+            caches.found = Vec::new();
+        }
+        caches.found.clear();
+        let out = &mut caches.found;
+        if text.len() < WINDOWED_FROM {
+            find_all(&p.regex, &mut caches.regex, Input::new(text), &mut |m| {
+                out.push(Candidate {
+                    start: m.start(),
+                    end: m.end(),
+                    pattern: m.pattern().as_usize(),
+                })
+            });
+            return out;
+        }
+        let first = out.len();
+        find_all(
+            &p.literal,
+            &mut caches.literal,
+            Input::new(text),
+            &mut |m| {
+                out.push(Candidate {
+                    start: m.start(),
+                    end: m.end(),
+                    pattern: LITERAL_IDS[m.pattern().as_usize()],
+                })
+            },
+        );
+        let literal_end = out.len();
+        for (s, e) in windows(text) {
+            let input = Input::new(text).span(s..e);
+            find_all(&p.anchored, &mut caches.anchored, input, &mut |m| {
+                out.push(Candidate {
+                    start: m.start(),
+                    end: m.end(),
+                    pattern: ANCHORED_IDS[m.pattern().as_usize()],
+                })
+            });
+        }
+        // Both runs are in order; only when the literal patterns found something do the two
+        // need merging and overlaps resolving.
+        if literal_end == first {
+            return out;
+        }
+        let found = &mut out[first..];
+        found.sort_unstable();
+        let mut kept = first;
+        let mut reach = 0;
+        for i in first..out.len() {
+            let m = out[i];
+            if m.start >= reach {
+                reach = m.end;
+                out[kept] = m;
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+        out
+    }
+}
+
+/// The issuer ranges (IIN) of payment cards and their lengths, after the published IIN table
+/// (ISO/IEC 7812 registrations as listed by the card schemes): `(first, last, prefix digits,
+/// lengths, whether lengths under 16 need a card word)`, lengths as a bit set (bit n = n
+/// digits).
+const IIN: &[(u32, u32, u32, u32, bool)] = &[
+    (4, 4, 1, len(13) | len(16) | len(19), ALONE), // Visa
+    (51, 55, 2, len(16), ALONE),                   // Mastercard
+    (2221, 2720, 4, len(16), ALONE),               // Mastercard
+    (34, 34, 2, len(15), ALONE),                   // American Express
+    (37, 37, 2, len(15), ALONE),                   // American Express
+    (300, 305, 3, lens(14, 19), ALONE),            // Diners Club
+    (3095, 3095, 4, lens(14, 19), ALONE),          // Diners Club
+    (36, 36, 2, lens(14, 19), ALONE),              // Diners Club International
+    (38, 39, 2, lens(14, 19), ALONE),              // Diners Club
+    (6011, 6011, 4, lens(16, 19), ALONE),          // Discover
+    (644, 649, 3, lens(16, 19), ALONE),            // Discover
+    (65, 65, 2, lens(16, 19), ALONE),              // Discover, RuPay, Troy
+    (622_126, 622_925, 6, lens(16, 19), ALONE),    // Discover (UnionPay co-brand)
+    (3528, 3589, 4, lens(16, 19), ALONE),          // JCB
+    (1800, 1800, 4, len(15), ALONE),               // JCB
+    (2131, 2131, 4, len(15), ALONE),               // JCB
+    (62, 62, 2, lens(16, 19), ALONE),              // UnionPay
+    (81, 82, 2, len(16), ALONE),                   // UnionPay (81), RuPay
+    (2200, 2204, 4, lens(16, 19), ALONE),          // Mir
+    (2205, 2205, 4, len(16), ALONE),               // BORICA
+    (60, 60, 2, len(16), ALONE),                   // RuPay
+    (353, 353, 3, len(16), ALONE),                 // RuPay (JCB co-brand)
+    (356, 356, 3, len(16), ALONE),                 // RuPay (JCB co-brand)
+    (508, 508, 3, len(16), ALONE),                 // RuPay
+    (9792, 9792, 4, len(16), ALONE),               // Troy
+    (5019, 5019, 4, len(16), ALONE),               // Dankort
+    (4571, 4571, 4, len(16), ALONE),               // Dankort (Visa co-brand)
+    (636, 636, 3, lens(16, 19), ALONE),            // InterPayment
+    (637, 639, 3, len(16), ALONE),                 // InstaPayment
+    (506_099, 506_198, 6, len(16) | len(18) | len(19), ALONE), // Verve
+    (650_002, 650_027, 6, len(16) | len(18) | len(19), ALONE), // Verve
+    (507_865, 507_964, 6, len(16) | len(18) | len(19), ALONE), // Verve
+    (1, 1, 1, len(15), ALONE),                     // UATP
+    (9860, 9860, 4, len(16), ALONE),               // Humo
+    (8600, 8600, 4, len(16), ALONE),               // UzCard
+    (5614, 5614, 4, len(16), ALONE),               // UzCard
+    (357_111, 357_111, 6, len(16), ALONE),         // LankaPay
+    (31, 31, 2, len(19), ALONE),                   // China T-Union
+    (5018, 5018, 4, lens(12, 19), SHORT_NEEDS_WORD), // Maestro
+    (5020, 5020, 4, lens(12, 19), SHORT_NEEDS_WORD), // Maestro
+    (5038, 5038, 4, lens(12, 19), SHORT_NEEDS_WORD), // Maestro
+    (5893, 5893, 4, lens(12, 19), SHORT_NEEDS_WORD), // Maestro
+    (6304, 6304, 4, lens(12, 19), SHORT_NEEDS_WORD), // Maestro
+    (6759, 6759, 4, lens(12, 19), SHORT_NEEDS_WORD), // Maestro, Maestro UK
+    (6761, 6763, 4, lens(12, 19), SHORT_NEEDS_WORD), // Maestro
+    (676_770, 676_770, 6, lens(12, 19), SHORT_NEEDS_WORD), // Maestro UK
+    (676_774, 676_774, 6, lens(12, 19), SHORT_NEEDS_WORD), // Maestro UK
+];
+
+/// Maestro-type ranges: 12–15 digits count only next to a card word or in a card column.
+const SHORT_NEEDS_WORD: bool = true;
+/// Every length of the range counts alone.
+const ALONE: bool = false;
+
+const fn len(n: u32) -> u32 {
+    1 << n
+}
+
+const fn lens(from: u32, to: u32) -> u32 {
+    (u32::MAX >> (31 - to)) & !((1 << from) - 1)
+}
+
+/// Card numbers shorter than this are only counted next to a card word or in a card column:
+/// 12–15 digits are as often other numbers (and 12 is also a My Number's length).
+const UNGATED_FROM: usize = 16;
+
+/// Whether `digits` lies in an issuer range at one of its lengths: `None` if not, else whether
+/// it needs a card word to count (a length under 16 that only Maestro-type ranges allow).
+fn card_brand(digits: &str) -> Option<bool> {
+    let n = digits.len();
+    if !(12..=19).contains(&n) {
+        return None;
+    }
+    let mut gated = None;
+    for &(first, last, prefix, lengths, short_needs_word) in IIN {
+        let p: Option<u32> = digits.get(..prefix as usize).and_then(|p| p.parse().ok());
+        if p.is_some_and(|p| (first..=last).contains(&p)) && lengths & (1 << n) != 0 {
+            if !(short_needs_word && n < UNGATED_FROM) {
+                return Some(false);
+            }
+            gated = Some(true);
+        }
+    }
+    gated
 }
 
 /// Keywords that gate a number, found ignoring ASCII case (the keywords' only cased letters).
@@ -392,19 +566,21 @@ impl Keywords {
             .map_err(|e| PatternError(e.to_string()))
     }
 
-    /// How close a keyword is to the value at `start`: 0 when the table header `context` holds
-    /// one, else the characters between the last keyword and the value, within the 80
-    /// characters before it.
-    fn distance(&self, text: &str, context: &str, start: usize) -> Option<usize> {
-        if self.0.is_match(context) {
+    /// How close a keyword is to the value at `start`: 0 when the table header holds one, else
+    /// the characters between the last keyword and the value, within the 80 characters before
+    /// it and after the start of its cell.
+    fn distance(&self, text: &str, context: Context<'_>, start: usize) -> Option<usize> {
+        if !context.header.is_empty() && self.0.is_match(context.header) {
             return Some(0);
         }
-        let from = text[..start]
+        let floor = context.floor.min(start);
+        let from = text
+            .get(floor..start)?
             .char_indices()
             .rev()
             .nth(79)
-            .map_or(0, |(i, _)| i);
-        let before = &text[from..start];
+            .map_or(floor, |(i, _)| floor + i);
+        let before = text.get(from..start)?;
         let last = self.0.find_iter(before).last()?;
         Some(before[last.end()..].chars().count() + 1)
     }
@@ -413,7 +589,7 @@ impl Keywords {
 fn classify_digits(
     words: &ContextWords,
     text: &str,
-    context: &str,
+    context: Context<'_>,
     start: usize,
     token: &str,
     out: &mut Vec<Found>,
@@ -428,7 +604,6 @@ fn classify_digits(
     {
         return;
     }
-    let digits: String = token.chars().filter(char::is_ascii_digit).collect();
     if token.starts_with('+') {
         if let Some(e164) = phone_to_e164(token) {
             out.push(Found {
@@ -438,21 +613,24 @@ fn classify_digits(
         }
         return;
     }
-    match digits.len() {
-        // A 13-digit number valid as a Corporate Number is one: 13-digit Visa cards were retired
-        // years ago, and a tenth of Corporate Numbers also pass Luhn.
-        13 if corporate_number_valid(&digits) => out.push(Found {
-            category: "corporate_number",
-            normal: digits,
-        }),
-        13..=19 if luhn_valid(&digits) && card_brand(&digits) => out.push(Found {
-            category: "credit_card",
-            normal: digits,
-        }),
+    let digits: String = token.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len();
+    // A payment card, and whether it needs a card word (a Maestro-type length under 16); the
+    // card word's distance, when one is near.
+    let card = if (12..=19).contains(&n) && luhn_valid(&digits) {
+        card_brand(&digits)
+    } else {
+        None
+    };
+    let card_word = || words.card.distance(text, context, start);
+    let push = |out: &mut Vec<Found>, category: &'static str, normal: String| {
+        out.push(Found { category, normal })
+    };
+    match n {
         12 => {
-            // My Number (valid check digit) or a driver's licence (one run of digits, never
-            // grouped; the first two are a prefectural public-safety commission, 10–99), by
-            // the nearer keyword.
+            // My Number (valid check digit), a driver's licence (one run of digits, never
+            // grouped; the first two are a prefectural public-safety commission, 10–99) or a
+            // Maestro card, by the nearest keyword.
             let my_number = my_number_valid(&digits)
                 .then(|| words.my_number.distance(text, context, start))
                 .flatten();
@@ -460,28 +638,38 @@ fn classify_digits(
                 .then(|| words.drivers_license.distance(text, context, start))
                 .flatten()
                 .filter(|d| *d <= NEAR_KEYWORD);
-            let category = match (my_number, licence) {
-                (Some(m), Some(l)) if l < m => "drivers_license",
-                (Some(_), _) => "my_number",
-                (None, Some(_)) => "drivers_license",
-                (None, None) => {
-                    *near_misses += 1;
-                    return;
-                }
-            };
-            out.push(Found {
-                category,
-                normal: digits,
-            })
+            let card = card.and_then(|_| card_word());
+            let nearest = [
+                (my_number, "my_number"),
+                (licence, "drivers_license"),
+                (card, "credit_card"),
+            ]
+            .into_iter()
+            .filter_map(|(d, category)| d.map(|d| (d, category)))
+            // The first listed wins a tie: My Number, then licence, then card.
+            .min_by_key(|(d, _)| *d);
+            match nearest {
+                Some((_, category)) => push(out, category, digits),
+                None => *near_misses += 1,
+            }
         }
+        // A 13-digit number valid as a Corporate Number is one (13-digit Visa cards were
+        // retired years ago, and a tenth of Corporate Numbers also pass Luhn) unless a card word
+        // stands next to it.
+        13 if corporate_number_valid(&digits) && !(card.is_some() && card_word().is_some()) => {
+            push(out, "corporate_number", digits)
+        }
+        13..=19 => match card {
+            Some(false) => push(out, "credit_card", digits),
+            Some(true) if card_word().is_some() => push(out, "credit_card", digits),
+            Some(true) => *near_misses += 1,
+            None if n == 16 => *near_misses += 1,
+            None => {}
+        },
         10 | 11 if digits.starts_with('0') => match phone_to_e164(token) {
-            Some(e164) => out.push(Found {
-                category: "phone",
-                normal: e164,
-            }),
+            Some(e164) => push(out, "phone", e164),
             None => *near_misses += 1,
         },
-        16 => *near_misses += 1,
         _ => {}
     }
 }
