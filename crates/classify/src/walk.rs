@@ -39,10 +39,13 @@ fn open_read_only(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// Regular files under `root` (sorted), and the entries skipped (links, special files,
-/// unreadable directories) with the reason.
+/// unreadable directories) with the reason. A `root` that is a file is the one file listed.
 pub fn list(root: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
+    if std::fs::metadata(root).is_ok_and(|m| m.is_file()) {
+        return (vec![root.to_path_buf()], skipped);
+    }
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {
@@ -69,7 +72,14 @@ pub fn list(root: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     (files, skipped)
 }
 
+/// `path` relative to `root`, `/`-separated; a file scanned as its own root is its name.
 fn relative(root: &Path, path: &Path) -> String {
+    if path == root {
+        return path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+    }
     path.strip_prefix(root)
         .unwrap_or(path)
         .components()

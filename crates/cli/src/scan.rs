@@ -17,8 +17,8 @@ use serde::Serialize;
 /// Arguments of `breachscope scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Directories (share copies) to scan.
-    #[arg(required = true)]
+    /// Directories (share copies) and files to scan.
+    #[arg(required = true, value_name = "PATHS")]
     pub dirs: Vec<PathBuf>,
     /// Write per-file results and totals as JSON to this file.
     #[arg(long, value_name = "FILE")]
@@ -121,7 +121,9 @@ fn write_json_with_totals(
     let multi = all.len() > 1;
     for (dir, entries) in all {
         for e in entries {
-            let path = if multi {
+            let path = if dir.is_file() {
+                dir.display().to_string()
+            } else if multi {
                 format!("{}/{}", dir.display(), e.path)
             } else {
                 e.path.clone()
@@ -166,8 +168,11 @@ fn write_json_with_totals(
 /// Runs the command.
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     for dir in &args.dirs {
-        if !dir.is_dir() {
-            bail!("{} is not a directory", dir.display());
+        if !dir.is_dir() && !dir.is_file() {
+            bail!(
+                "{} is neither a directory nor a file (or cannot be read)",
+                dir.display()
+            );
         }
     }
     let (classifier, key_path) = classifier(args.key.as_ref())?;

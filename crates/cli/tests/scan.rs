@@ -113,3 +113,56 @@ fn scan_reports_distinct_values_and_leaks_nothing() {
         }
     }
 }
+
+#[test]
+fn scan_takes_files_as_well_as_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let share = dir.path().join("share");
+    std::fs::create_dir_all(&share).unwrap();
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(
+        &roster,
+        "氏名,メールアドレス\n鈴木 花子,hanako.suzuki@example.co.jp\n",
+    )
+    .unwrap();
+    std::fs::write(share.join("memo.txt"), "連絡先 taro@example.com\n").unwrap();
+    let config = dir.path().join("config");
+    let json = dir.path().join("scan.json");
+    let out = scan(
+        &[
+            roster.to_str().unwrap(),
+            share.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+            "--no-cache",
+        ],
+        &config,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let paths: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            roster.to_str().unwrap().to_owned(),
+            format!("{}/memo.txt", share.display())
+        ]
+    );
+    assert_eq!(report["totals"]["email"], 2);
+    assert_eq!(report["files"][0]["classification"]["format"], "csv");
+    // A path that is neither is refused, naming it.
+    let missing = dir.path().join("nothing-here");
+    let out = scan(&[missing.to_str().unwrap()], &config);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing-here"));
+}
