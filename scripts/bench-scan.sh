@@ -244,7 +244,7 @@ done <"$corpus/manifest.tsv"
 
 commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo "+changes")
 header="Commit $commit, corpus \`$corpus\` (MB=$MB), $(date -u +%Y-%m-%dT%H:%MZ).
-$(rg --version | head -1), $(hyperfine --version): median of $RUNS runs after a warm-up.
+$(rg --version | sed -n 1p), $(hyperfine --version): median of $RUNS runs after a warm-up.
 $(nproc) cores; load average at the end $(cut -d' ' -f1-3 /proc/loadavg).
 
 MB/s are of the bytes each command reads: scan and cat read the files, rg reads the files or,
