@@ -237,17 +237,29 @@ pub enum ExtractError {
     Corrupt(String),
 }
 
-fn looks_tabular(text: &str, delimiter: char) -> bool {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(20)
-        .collect();
-    if lines.len() < 2 {
-        return false;
+/// Whether `text` reads as a table with this delimiter: its first 20 non-blank rows (quoted
+/// fields respected, so a quoted `,` in a note does not count) have two or more fields, at
+/// least 80 % of them as many as the first.
+fn looks_tabular(text: &str, delimiter: u8) -> bool {
+    let mut rows = Rows {
+        text,
+        at: 0,
+        delimiter,
+        quoted: true,
+    };
+    let mut fields = Vec::new();
+    let mut counts: Vec<usize> = Vec::with_capacity(20);
+    while counts.len() < 20 {
+        let Some((start, end)) = rows.next_row(&mut fields) else {
+            break;
+        };
+        if !text[start..end].trim().is_empty() {
+            counts.push(fields.len());
+        }
     }
-    let counts: Vec<usize> = lines.iter().map(|l| l.matches(delimiter).count()).collect();
-    counts[0] >= 1 && counts.iter().filter(|&&c| c == counts[0]).count() * 10 >= lines.len() * 8
+    counts.len() >= 2
+        && counts[0] >= 2
+        && counts.iter().filter(|&&c| c == counts[0]).count() * 10 >= counts.len() * 8
 }
 
 fn xml_text(xml: &str, tags: &[&[u8]], paragraph: &[u8]) -> String {
@@ -357,9 +369,9 @@ pub fn plain_utf8(bytes: &[u8]) -> Option<PlainUtf8<'_>> {
         return None;
     }
     let text = std::str::from_utf8(bytes).ok()?;
-    Some(if looks_tabular(text, '\t') {
+    Some(if looks_tabular(text, b'\t') {
         PlainUtf8::Table(Table::delimited(text, b'\t'), "tsv")
-    } else if looks_tabular(text, ',') {
+    } else if looks_tabular(text, b',') {
         PlainUtf8::Table(Table::delimited(text, b','), "csv")
     } else {
         PlainUtf8::Text(text)
@@ -371,10 +383,10 @@ fn text_extracted(text: String, encoding: String) -> Extracted {
         encoding,
         ..Extracted::default()
     };
-    if looks_tabular(&text, '\t') {
+    if looks_tabular(&text, b'\t') {
         out.format = "tsv".into();
         out.tables.push(Table::delimited(text, b'\t'));
-    } else if looks_tabular(&text, ',') {
+    } else if looks_tabular(&text, b',') {
         out.format = "csv".into();
         out.tables.push(Table::delimited(text, b','));
     } else {
@@ -557,6 +569,13 @@ mod tests {
         assert!(start <= phone && phone < end);
         let column = fields.partition_point(|&(s, _)| s <= phone) - 1;
         assert_eq!(column, 2);
+        // A quoted delimiter does not make a row look wider than the header.
+        let notes = "id,memo\n1,\"要確認, 住所変更あり\"\n2,ok\n3,\"a, b, c\"\n";
+        assert!(looks_tabular(notes, b','));
+        assert!(!looks_tabular(
+            "Dear Sir,\nthanks for the call, the files, and the notes.\nWe agreed on this.\nBest, T.\n",
+            b','
+        ));
         // An unclosed quote runs to the end of the text instead of failing.
         let (_, rows) = Table::delimited("a,b\n\"open,1\n2,3", b',').cells();
         assert_eq!(rows, [vec!["open,1\n2,3"]]);
