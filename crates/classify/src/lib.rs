@@ -17,7 +17,7 @@ pub mod key;
 pub mod patterns;
 pub mod walk;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -49,9 +49,10 @@ pub struct FileClassification {
     pub labels: Vec<String>,
     /// Estimated people.
     pub data_subjects: u64,
-    /// Keyed hashes of the distinct values, by category (for distinct counts across files).
+    /// Keyed hashes of the distinct values, by category (for distinct counts across files):
+    /// each list sorted, without repeats.
     #[serde(with = "hex_hashes")]
-    pub hashes: BTreeMap<String, BTreeSet<ValueHash>>,
+    pub hashes: BTreeMap<String, Vec<ValueHash>>,
     /// Up to three masked samples per category.
     pub samples: BTreeMap<String, Vec<String>>,
     /// Identifier-shaped numbers that failed their check (not counted).
@@ -62,14 +63,14 @@ pub struct FileClassification {
 
 /// Keyed hashes as lower-case hex in serialised form.
 mod hex_hashes {
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeMap;
 
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::ValueHash;
 
     pub fn serialize<S: Serializer>(
-        map: &BTreeMap<String, BTreeSet<ValueHash>>,
+        map: &BTreeMap<String, Vec<ValueHash>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         let hex: BTreeMap<&String, Vec<String>> = map
@@ -88,11 +89,11 @@ mod hex_hashes {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
-    ) -> Result<BTreeMap<String, BTreeSet<ValueHash>>, D::Error> {
+    ) -> Result<BTreeMap<String, Vec<ValueHash>>, D::Error> {
         let hex: BTreeMap<String, Vec<String>> = BTreeMap::deserialize(d)?;
         let mut out = BTreeMap::new();
         for (k, list) in hex {
-            let mut set = BTreeSet::new();
+            let mut set = Vec::with_capacity(list.len());
             for h in list {
                 let mut v = [0u8; 16];
                 if h.len() != 32 {
@@ -102,8 +103,10 @@ mod hex_hashes {
                     *byte = u8::from_str_radix(&h[2 * i..2 * i + 2], 16)
                         .map_err(serde::de::Error::custom)?;
                 }
-                set.insert(v);
+                set.push(v);
             }
+            set.sort_unstable();
+            set.dedup();
             out.insert(k, set);
         }
         Ok(out)
@@ -430,10 +433,12 @@ impl Classifier {
     /// Counts, data subjects and labels from the values found (`rows`: table rows with
     /// personal data).
     fn summarise(&self, c: &mut FileClassification, values: Values, rows: u64) {
-        for v in values.0 {
-            // Collected, then sorted and built in bulk: cheaper than a tree insert per value.
-            c.hashes
-                .insert(v.category.to_owned(), v.hashes.into_iter().collect());
+        for mut v in values.0 {
+            // Collected, then sorted once: cheaper than a tree insert per value.
+            v.hashes.sort_unstable();
+            v.hashes.dedup();
+            v.hashes.shrink_to_fit();
+            c.hashes.insert(v.category.to_owned(), v.hashes);
         }
         c.categories = c
             .hashes

@@ -150,15 +150,15 @@ fn windows(text: &str) -> Vec<(usize, usize)> {
         if chunk.iter().fold(false, |acc, &b| {
             acc | (b.wrapping_sub(b'0') < 10) | (b == b'@')
         }) {
-            for (k, &b) in chunk.iter().enumerate() {
-                if b.is_ascii_digit() || b == b'@' {
-                    let p = i + k;
-                    let (s, e) = (p.saturating_sub(BEFORE), (p + AFTER).min(n));
-                    match out.last_mut() {
-                        Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                        _ => out.push((s, e)),
-                    }
-                }
+            // The windows of two hits less than BEFORE + AFTER apart overlap, so a chunk's hits
+            // make one window from its first to its last.
+            let hit = |b: &u8| b.is_ascii_digit() || *b == b'@';
+            let first = chunk.iter().position(hit).unwrap_or(0);
+            let last = chunk.iter().rposition(hit).unwrap_or(first);
+            let (s, e) = ((i + first).saturating_sub(BEFORE), (i + last + AFTER).min(n));
+            match out.last_mut() {
+                Some(w) if s <= w.1 => w.1 = w.1.max(e),
+                _ => out.push((s, e)),
             }
         }
         i = end;

@@ -139,6 +139,8 @@ fn found(c: &Classifier, bytes: &[u8]) -> BTreeSet<[u8; 16]> {
         .hashes
         .remove("credit_card")
         .unwrap_or_default()
+        .into_iter()
+        .collect()
 }
 
 fn hashes(c: &Classifier, numbers: &[String]) -> BTreeSet<[u8; 16]> {

@@ -29,7 +29,10 @@ fn classifier() -> Classifier {
 }
 
 fn values(c: &FileClassification) -> BTreeMap<String, BTreeSet<ValueHash>> {
-    c.hashes.clone()
+    c.hashes
+        .iter()
+        .map(|(k, v)| (k.clone(), v.iter().copied().collect()))
+        .collect()
 }
 
 fn zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {

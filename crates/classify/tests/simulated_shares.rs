@@ -46,7 +46,11 @@ fn validated_categories_have_precision_and_recall_above_099() {
                 .get(category)
                 .map(|s| s.iter().map(|v| classifier.hash(category, v)).collect())
                 .unwrap_or_default();
-            let found = c.hashes.get(category).cloned().unwrap_or_default();
+            let found: BTreeSet<ValueHash> = c
+                .hashes
+                .get(category)
+                .map(|v| v.iter().copied().collect())
+                .unwrap_or_default();
             planted_union
                 .entry(category.to_owned())
                 .or_default()

@@ -1,7 +1,7 @@
 //! `breachscope scan`: classify every file of share copies (personal data, secrets, business
 //! identifiers), with distinct counts by keyed hash and masked samples only.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -92,22 +92,30 @@ pub fn write_json(path: &std::path::Path, all: &[(PathBuf, Vec<ScanEntry>)]) -> 
 /// Distinct values per category over every classified file (values seen in several files count
 /// once).
 fn distinct_totals(all: &[(PathBuf, Vec<ScanEntry>)]) -> BTreeMap<String, u64> {
-    let mut totals: BTreeMap<String, BTreeSet<ValueHash>> = BTreeMap::new();
+    // Every file's hashes gathered per category, then sorted once: cheaper than inserting
+    // millions of values into a tree one by one.
+    let mut totals: BTreeMap<&str, Vec<ValueHash>> = BTreeMap::new();
     for c in all
         .iter()
         .flat_map(|(_, entries)| entries)
         .filter_map(|e| e.result.as_ref().ok())
     {
         for (k, set) in &c.hashes {
-            totals
-                .entry(k.clone())
-                .or_default()
-                .extend(set.iter().copied());
+            match totals.get_mut(k.as_str()) {
+                Some(v) => v.extend(set.iter().copied()),
+                None => {
+                    totals.insert(k, set.iter().copied().collect());
+                }
+            }
         }
     }
     totals
         .into_iter()
-        .map(|(k, v)| (k, v.len() as u64))
+        .map(|(k, mut v)| {
+            v.sort_unstable();
+            v.dedup();
+            (k.to_owned(), v.len() as u64)
+        })
         .collect()
 }
 
