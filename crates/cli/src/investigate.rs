@@ -470,6 +470,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
                 .collect(),
             detected_at: format_rfc3339(detected_at),
         },
+        settings: None,
     };
     let timelines = (0..incidents.len())
         .map(|i| scoper.timeline(i).cloned().unwrap_or_default())
