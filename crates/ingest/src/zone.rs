@@ -329,7 +329,10 @@ pub fn infer_zone(samples: &[OffsetSample], machine: &TimeZone) -> Option<ZoneIn
         InferredKind::Machine,
     );
     for (offset, _) in &offsets {
-        if let Ok(o) = jiff::tz::Offset::from_seconds(*offset) {
+        if *offset == 0 {
+            // A zero offset is UTC, and is named so.
+            consider(TimeZone::UTC, "UTC".into(), InferredKind::FixedOffset);
+        } else if let Ok(o) = jiff::tz::Offset::from_seconds(*offset) {
             consider(
                 TimeZone::fixed(o),
                 format_offset(*offset),
@@ -350,15 +353,20 @@ pub fn infer_zone(samples: &[OffsetSample], machine: &TimeZone) -> Option<ZoneIn
     } else {
         format!("{agreeing} of {total}")
     };
+    let seen = if offsets.len() > 1 {
+        format!(" (offsets seen: {seen})")
+    } else {
+        String::new()
+    };
     let reason = match kind {
         InferredKind::Machine => format!(
-            "the machine's zone {name} gives the UTC offset of {of} timestamps sampled from the evidence ({seen})"
+            "the machine's zone, {name}, gives the UTC offset of {of} timestamps sampled from the evidence{seen}"
         ),
         InferredKind::FixedOffset => format!(
-            "{name} is the UTC offset of {of} timestamps sampled from the evidence ({seen}); kept as a fixed offset because the evidence cannot tell apart the zones that share it"
+            "{of} timestamps sampled from the evidence carry {name}{seen}; kept as a fixed offset, as the evidence cannot tell apart the zones that share it"
         ),
         InferredKind::Named => format!(
-            "{name} gives the UTC offsets of {of} timestamps sampled from the evidence ({seen}), which no single offset does{}",
+            "{name} gives the UTC offsets of {of} timestamps sampled from the evidence{seen}, which no single offset does{}",
             if tied_named > 0 {
                 format!(
                     "; {tied_named} other zones fit as well and differ from it only in name at the sampled times (the first alphabetically is taken)"
@@ -472,6 +480,12 @@ mod tests {
         assert_eq!(
             (got.name.as_str(), got.kind),
             ("UTC", InferredKind::Machine)
+        );
+        // UTC servers read on a Tokyo machine: UTC, by that name.
+        let got = infer_zone(&samples(SUMMER, 5, 0), &zone("Asia/Tokyo")).unwrap();
+        assert_eq!(
+            (got.name.as_str(), got.kind),
+            ("UTC", InferredKind::FixedOffset)
         );
         // A Tokyo machine reading a New York office's logs: the evidence wins.
         let got = infer_zone(&samples(SUMMER, 5, -14_400), &zone("Asia/Tokyo")).unwrap();
