@@ -279,6 +279,14 @@ fn geographic_zones() -> Vec<String> {
     names
 }
 
+/// A zone tried by [`infer_zone`]: (samples agreeing, explains a non-zero offset, kind rank).
+struct Candidate {
+    key: (u64, bool, u8),
+    zone: TimeZone,
+    name: String,
+    kind: InferredKind,
+}
+
 /// Picks the zone that agrees with the most stated offsets (see the module docs for the
 /// candidates and the ties). `None` when there are no samples: the evidence says nothing.
 pub fn infer_zone(samples: &[OffsetSample], machine: &TimeZone) -> Option<ZoneInference> {
@@ -305,21 +313,26 @@ pub fn infer_zone(samples: &[OffsetSample], machine: &TimeZone) -> Option<ZoneIn
         InferredKind::FixedOffset => 1,
         InferredKind::Named => 0,
     };
-    let mut best: Option<((u64, bool, u8), TimeZone, String, InferredKind)> = None;
+    let mut best: Option<Candidate> = None;
     let mut tied_named = 0usize;
     let mut consider = |zone: TimeZone, name: String, kind: InferredKind| {
         let (agreeing, nonzero) = agreement(&zone, &cells);
         let key = (agreeing, nonzero, rank(kind));
         match &best {
-            Some((k, _, _, _)) if key < *k => {}
-            Some((k, _, _, _)) if key == *k => {
+            Some(b) if key < b.key => {}
+            Some(b) if key == b.key => {
                 if kind == InferredKind::Named {
                     tied_named += 1;
                 }
             }
             _ => {
                 tied_named = 0;
-                best = Some((key, zone, name, kind));
+                best = Some(Candidate {
+                    key,
+                    zone,
+                    name,
+                    kind,
+                });
             }
         }
     };
@@ -347,7 +360,12 @@ pub fn infer_zone(samples: &[OffsetSample], machine: &TimeZone) -> Option<ZoneIn
             }
         }
     }
-    let ((agreeing, _, _), zone, name, kind) = best?;
+    let Candidate {
+        key: (agreeing, _, _),
+        zone,
+        name,
+        kind,
+    } = best?;
     let of = if agreeing == total {
         format!("all {total}")
     } else {
