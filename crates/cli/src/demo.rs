@@ -145,7 +145,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         evtx: Vec::new(),
         internal: truth.internal_networks.clone(),
         config: None,
-        log_tz: truth.time_zone.clone(),
+        log_tz: Some(truth.time_zone.clone()),
         samba_prefix: "%u|%I|%m|%S".into(),
         share_roots: Vec::new(),
         detected_at: None,

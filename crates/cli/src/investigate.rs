@@ -19,7 +19,7 @@ use breachscope_report::report_v1 as r;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::options::{parse_time_zone, samba_config, windows_share_roots};
+use crate::options::{samba_config_in, windows_share_roots};
 
 /// Reorder window of the merge: records up to an hour out of order are repaired.
 const REORDER_WINDOW: Micros = 3_600_000_000;
@@ -42,9 +42,11 @@ pub struct InvestigateArgs {
     /// Detection settings (TOML); see docs/configuration.md.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Zone of local-time logs and of office hours (unless the config sets `time_zone`).
-    #[arg(long, default_value = "local")]
-    pub log_tz: String,
+    /// Zone of local-time logs and of office hours (unless the config sets `time_zone`): an
+    /// IANA name, UTC, an offset such as +09:00, or `local`. Default: inferred from the UTC
+    /// offsets the evidence states, else the machine's zone (with a warning).
+    #[arg(long, value_name = "ZONE")]
+    pub log_tz: Option<String>,
     /// Samba `full_audit:prefix`.
     #[arg(long, default_value = "%u|%I|%m|%S")]
     pub samba_prefix: String,
@@ -93,7 +95,7 @@ pub struct Outcome {
     pub incidents: Vec<Incident>,
     /// Detection internals (alerts, look-back store).
     pub detection: Detection,
-    /// Per incident: UTC day → (bytes to its endpoints, file reads).
+    /// Per incident: office-zone day → (bytes to its endpoints, file reads).
     pub timelines: Vec<breachscope_report::html::Timeline>,
 }
 
@@ -110,8 +112,9 @@ fn progress() -> ProgressBar {
     bar
 }
 
-/// Loads the detection settings, applying the command line's overrides.
-pub fn load_config(args: &InvestigateArgs) -> Result<(DetectConfig, jiff::tz::TimeZone)> {
+/// Loads the detection settings, applying the command line's overrides (the zone is decided
+/// later, by [`crate::office_zone::resolve`]).
+pub fn load_config(args: &InvestigateArgs) -> Result<DetectConfig> {
     let mut config = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -123,13 +126,19 @@ pub fn load_config(args: &InvestigateArgs) -> Result<(DetectConfig, jiff::tz::Ti
     if !args.internal.is_empty() {
         config.internal_networks = args.internal.clone();
     }
-    let zone_name = if config.time_zone.is_empty() {
-        args.log_tz.clone()
+    Ok(config)
+}
+
+/// The internal networks the analysis uses, as recorded in the report's settings.
+fn internal_networks(config: &DetectConfig) -> Vec<String> {
+    if config.internal_networks.is_empty() {
+        breachscope_model::net::DEFAULT_INTERNAL_NETWORKS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
     } else {
-        config.time_zone.clone()
-    };
-    let zone = parse_time_zone(&zone_name).context("time zone")?;
-    Ok((config, zone))
+        config.internal_networks.clone()
+    }
 }
 
 fn input_kind(stats: &FileStats) -> String {
@@ -169,8 +178,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     if args.zeek.is_empty() && args.samba.is_empty() && args.evtx.is_empty() {
         bail!("no evidence given: use --zeek PATH, --samba-audit PATH and/or --evtx PATH");
     }
-    let (config, zone) = load_config(args)?;
-    let samba_config = samba_config(&args.samba_prefix, &args.log_tz, &args.share_roots, None)?;
+    let config = load_config(args)?;
     let detected_at = match &args.detected_at {
         Some(t) => t
             .parse::<jiff::Timestamp>()
@@ -182,6 +190,24 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     let zeek_files = expand_paths(&args.zeek)?;
     let samba_files = expand_paths(&args.samba)?;
     let evtx_groups = evtx_groups(expand_paths(&args.evtx)?)?;
+    // The office zone before any reading: local-time logs are read in it.
+    let office = crate::office_zone::resolve(
+        args.log_tz.as_deref(),
+        &config.time_zone,
+        &samba_files,
+        &zeek_files,
+    )?;
+    let samba_config = samba_config_in(
+        &args.samba_prefix,
+        office.log_zone.clone(),
+        &args.share_roots,
+        None,
+    )?;
+    let settings = r::Settings {
+        office_time_zone: office.name.clone(),
+        office_time_zone_source: office.source,
+        internal_networks: internal_networks(&config),
+    };
     let evtx_config = EvtxConfig {
         threads: 0,
         share_roots: windows_share_roots(&args.share_roots),
@@ -192,7 +218,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     } else {
         Some(crate::scan::classifier(args.key.as_ref())?.0)
     };
-    let mut engine = Engine::new(config, zone).context("configuration")?;
+    let mut engine = Engine::new(config, office.zone.clone()).context("configuration")?;
 
     // One stream per Zeek log kind (each is in time order on its own), one for Samba.
     let mut by_kind: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
@@ -298,7 +324,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
             end: i.last_activity,
         })
         .collect();
-    let mut scoper = breachscope_scope::Scoper::new(targets);
+    let mut scoper = breachscope_scope::Scoper::new(targets).with_zone(office.zone.clone());
     if !samba_files.is_empty() && !incidents.is_empty() {
         for event in FileSequence::new(samba_files, Box::new(SambaParser::new(samba_config))) {
             if let breachscope_model::Event::FileAccess(a) = &event {
@@ -470,6 +496,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
                 .collect(),
             detected_at: format_rfc3339(detected_at),
         },
+        settings: Some(settings),
     };
     let timelines = (0..incidents.len())
         .map(|i| scoper.timeline(i).cloned().unwrap_or_default())

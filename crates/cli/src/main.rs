@@ -6,6 +6,7 @@
 mod demo;
 mod investigate;
 mod normalize;
+mod office_zone;
 mod options;
 mod scan;
 

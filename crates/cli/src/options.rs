@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result, bail};
 use breachscope_ingest::samba::{AuditPrefix, SambaConfig};
+use breachscope_model::zone::parse_zone;
 use jiff::tz::TimeZone;
 
 /// Parses `--log-tz`: an IANA zone name (`Asia/Tokyo`), `UTC`, a fixed offset (`+09:00`), or
@@ -12,30 +13,7 @@ pub fn parse_time_zone(text: &str) -> Result<TimeZone> {
     if text.eq_ignore_ascii_case("local") {
         return Ok(TimeZone::system());
     }
-    if text.eq_ignore_ascii_case("utc") || text == "Z" {
-        return Ok(TimeZone::UTC);
-    }
-    if let Some(sign) = text.chars().next().filter(|c| *c == '+' || *c == '-') {
-        let digits: String = text[1..].chars().filter(|c| c.is_ascii_digit()).collect();
-        if digits.len() == 4 || digits.len() == 2 {
-            let hours: i32 = digits[..2].parse().context("offset hours")?;
-            let minutes: i32 = if digits.len() == 4 {
-                digits[2..].parse().context("offset minutes")?
-            } else {
-                0
-            };
-            let mut seconds = hours * 3600 + minutes * 60;
-            if sign == '-' {
-                seconds = -seconds;
-            }
-            let offset = jiff::tz::Offset::from_seconds(seconds)
-                .with_context(|| format!("'{text}' is not a valid UTC offset"))?;
-            return Ok(TimeZone::fixed(offset));
-        }
-    }
-    TimeZone::get(text).with_context(|| {
-        format!("'{text}' is not a time zone (use an IANA name such as Asia/Tokyo, UTC, or an offset such as +09:00)")
-    })
+    Ok(parse_zone(text)?)
 }
 
 /// Whether `path` is an absolute Windows path (`D:\Shares\HR`, `\\?\D:\…`).
@@ -78,10 +56,22 @@ pub fn windows_share_roots(values: &[String]) -> Vec<(String, String)> {
 }
 
 /// Builds the Samba reader's configuration from `--samba-prefix`, `--log-tz` and
-/// `--share-root` (shared by `normalize` and `investigate`).
+/// `--share-root` (`normalize`).
 pub fn samba_config(
     samba_prefix: &str,
     log_tz: &str,
+    share_roots: &[String],
+    year: Option<i32>,
+) -> Result<SambaConfig> {
+    let zone = parse_time_zone(log_tz).context("--log-tz")?;
+    samba_config_in(samba_prefix, zone, share_roots, year)
+}
+
+/// As [`samba_config`], with the zone of local-time logs already decided (`investigate`, where
+/// it may come from the configuration or the evidence).
+pub fn samba_config_in(
+    samba_prefix: &str,
+    log_tz: TimeZone,
     share_roots: &[String],
     year: Option<i32>,
 ) -> Result<SambaConfig> {
@@ -90,7 +80,7 @@ pub fn samba_config(
         .map_err(|e: String| anyhow::anyhow!("--samba-prefix: {e}"))?;
     Ok(SambaConfig {
         prefix,
-        log_tz: parse_time_zone(log_tz).context("--log-tz")?,
+        log_tz,
         year,
         share_roots: parse_share_roots(share_roots)?,
     })

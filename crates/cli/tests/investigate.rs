@@ -187,6 +187,18 @@ fn bad_arguments_are_refused_before_work() {
             ],
             "--detected-at",
         ),
+        (
+            vec![
+                "investigate",
+                "--zeek",
+                ".",
+                "--log-tz",
+                "Mars/Olympus",
+                "--out",
+                out_dir.to_str().unwrap(),
+            ],
+            "--log-tz",
+        ),
     ] {
         let out = breachscope(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

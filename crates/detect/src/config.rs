@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 pub struct DetectConfig {
     /// Internal networks (CIDR); empty = RFC 1918, ULA, loopback, link-local.
     pub internal_networks: Vec<String>,
-    /// Zone of office hours and day boundaries (IANA name, `UTC`, or empty for the machine's).
+    /// Zone of office hours and day boundaries (IANA name, `UTC`, a fixed offset such as
+    /// `+09:00`, or empty: `--log-tz`, else the zone the evidence's UTC offsets point to, else
+    /// the machine's).
     pub time_zone: String,
     /// Days at the start of the evidence during which baselines are learned and nothing alerts.
     pub learning_days: u32,

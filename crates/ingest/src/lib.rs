@@ -17,6 +17,8 @@
 //! unmapped event ids) or a rejection with its location.
 //! [`sniff`] detects the format from the content, and [`input::expand_paths`] walks directories
 //! (including zeekctl's `YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz` archive layout).
+//! [`zone`] infers the office's time zone from the UTC offsets the evidence states, with a
+//! bounded pre-pass over the first lines of a spread of files.
 
 pub mod evtx;
 pub mod input;
@@ -25,6 +27,7 @@ pub mod samba;
 pub mod sniff;
 pub mod timefmt;
 pub mod zeek;
+pub mod zone;
 
 pub mod merge;
 mod reader;

@@ -169,12 +169,29 @@ pub fn fraction(s: &[u8]) -> Option<(u32, usize)> {
 /// Parses an RFC 3339 / ISO 8601 timestamp at the start of `s`:
 /// `YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|±HH:MM|±HHMM)`. Returns UTC microseconds and the bytes
 /// consumed. A timestamp without a zone is rejected (use [`parse_iso_local`]).
+#[inline]
 pub fn parse_rfc3339(s: &[u8]) -> Option<(Micros, usize)> {
+    parse_rfc3339_offset(s).map(|(t, _, used)| (t, used))
+}
+
+/// What an RFC 3339 timestamp says about its writer's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZoneMark {
+    /// `Z`: the time is in UTC (which says nothing about the writer's local zone).
+    Z,
+    /// A numeric offset, seconds east of UTC (`+09:00` → 32 400).
+    Offset(i32),
+    /// `-00:00`: UTC with the local offset unknown (RFC 3339 §4.3).
+    Unknown,
+}
+
+/// As [`parse_rfc3339`], also returning what the timestamp's zone designator says.
+pub fn parse_rfc3339_offset(s: &[u8]) -> Option<(Micros, ZoneMark, usize)> {
     let (civil, mut pos) = parse_iso_local(s)?;
-    let offset_secs: i64 = match s.get(pos)? {
+    let (offset_secs, mark): (i64, ZoneMark) = match s.get(pos)? {
         b'Z' | b'z' => {
             pos += 1;
-            0
+            (0, ZoneMark::Z)
         }
         sign @ (b'+' | b'-') => {
             let rest = &s[pos + 1..];
@@ -188,12 +205,18 @@ pub fn parse_rfc3339(s: &[u8]) -> Option<(Micros, usize)> {
                 return None;
             }
             pos += 1 + used;
-            let v = i64::from(hours * 3600 + minutes * 60);
-            if *sign == b'-' { -v } else { v }
+            let v = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+            let v = if *sign == b'-' { -v } else { v };
+            let mark = if v == 0 && *sign == b'-' {
+                ZoneMark::Unknown
+            } else {
+                ZoneMark::Offset(v)
+            };
+            (i64::from(v), mark)
         }
         _ => return None,
     };
-    Some((civil.as_utc_micros() - offset_secs * 1_000_000, pos))
+    Some((civil.as_utc_micros() - offset_secs * 1_000_000, mark, pos))
 }
 
 /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.frac]` at the start of `s` (no zone). Returns the civil time
@@ -259,6 +282,17 @@ mod tests {
         assert!(parse_rfc3339(b"2025-02-30T00:00:00Z").is_none());
         assert!(parse_rfc3339(b"2025-06-22T02:13:05").is_none());
         assert!(parse_rfc3339(b"2025-06-22T02:13").is_none());
+        let marks = [
+            ("2025-06-22T02:13:05+09:00", ZoneMark::Offset(32_400)),
+            ("2025-06-22T02:13:05-0530", ZoneMark::Offset(-19_800)),
+            ("2025-06-22T02:13:05+00:00", ZoneMark::Offset(0)),
+            ("2025-06-22T02:13:05Z", ZoneMark::Z),
+            ("2025-06-22T02:13:05-00:00", ZoneMark::Unknown),
+        ];
+        for (text, mark) in marks {
+            let (_, m, used) = parse_rfc3339_offset(text.as_bytes()).unwrap();
+            assert_eq!((m, used), (mark, text.len()), "{text}");
+        }
     }
 
     #[test]

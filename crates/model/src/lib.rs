@@ -4,6 +4,7 @@
 //! stage and the report writers only ever see these types. This crate does no I/O.
 //!
 //! * [`time`]: all times are [`Micros`], `i64` microseconds since the Unix epoch, UTC.
+//! * [`zone`]: time zones by name (`Asia/Tokyo`, `UTC`, `+09:00`) and local-time display.
 //! * [`net`]: canonical IP addresses, CIDR blocks and the internal-network set.
 //! * [`account`]: account-name normalisation (`corp\k.tanaka`).
 //! * [`event`]: the events themselves (network flows, DNS queries, file accesses, authentications).
@@ -15,6 +16,7 @@ pub mod identifiers;
 pub mod net;
 pub mod time;
 pub mod windows;
+pub mod zone;
 
 pub use account::normalize_account;
 pub use event::{

@@ -6,11 +6,51 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use breachscope_model::zone::{format_local, local_day, parse_zone};
+use jiff::tz::TimeZone;
+
 use crate::report_v1::{Incident, Report};
 
-/// Daily figures of one incident: UTC day (days since 1970-01-01) → (bytes to its endpoints,
-/// file reads).
+/// Daily figures of one incident: day in the office zone (days since 1970-01-01, so day `n` is
+/// the office's date 1970-01-01 + `n`) → (bytes to its endpoints, file reads).
 pub type Timeline = BTreeMap<i64, (u64, u64)>;
+
+/// The zone the page shows times in: the report's office zone, or UTC when the report names
+/// none (or one this build cannot read), with the label shown beside it.
+pub fn display_zone(report: &Report) -> (TimeZone, String) {
+    match report
+        .settings
+        .as_ref()
+        .and_then(|s| Some((parse_zone(&s.office_time_zone).ok()?, s)))
+    {
+        Some((zone, s)) => (
+            zone,
+            format!(
+                "{} ({})",
+                s.office_time_zone,
+                match s.office_time_zone_source {
+                    crate::report_v1::ZoneSource::Flag => "given with --log-tz",
+                    crate::report_v1::ZoneSource::Config => "set in the configuration",
+                    crate::report_v1::ZoneSource::Evidence =>
+                        "inferred from the UTC offsets in the evidence",
+                    crate::report_v1::ZoneSource::Machine =>
+                        "the investigating machine's zone: nothing else said which",
+                }
+            ),
+        ),
+        None => (TimeZone::UTC, "UTC".to_owned()),
+    }
+}
+
+/// An RFC 3339 time of the report as local time in `zone`, to the second, with the zone's
+/// abbreviation or offset (`2025-06-24 01:13:36 JST`); text that is not such a time is shown as
+/// it is.
+fn local(rfc3339: &str, zone: &TimeZone) -> String {
+    match rfc3339.parse::<jiff::Timestamp>() {
+        Ok(t) => format_local(t.as_microsecond(), zone),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
 
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -42,11 +82,12 @@ fn bytes(b: u64) -> String {
     }
 }
 
-fn day_of(rfc3339: &str) -> Option<i64> {
+/// The office-zone day of an RFC 3339 time.
+fn day_of(rfc3339: &str, zone: &TimeZone) -> Option<i64> {
     rfc3339
         .parse::<jiff::Timestamp>()
         .ok()
-        .map(|t| t.as_second().div_euclid(86_400))
+        .map(|t| local_day(t.as_microsecond(), zone))
 }
 
 fn date_of_day(day: i64) -> String {
@@ -57,11 +98,13 @@ fn date_of_day(day: i64) -> String {
 
 /// The timeline chart of one incident as inline SVG: daily bytes to the incident's endpoints
 /// (bars, log scale), file reads per day (line), and markers at first evidence, first alert and
-/// the spike (the day with the most bytes).
-pub fn timeline_svg(incident: &Incident, timeline: &Timeline) -> String {
+/// the spike (the day with the most bytes). Days are the office zone's, as the timeline's.
+pub fn timeline_svg(incident: &Incident, timeline: &Timeline, zone: &TimeZone) -> String {
     let (w, h, left, bottom, top) = (900.0f64, 240.0f64, 60.0f64, 30.0f64, 20.0f64);
-    let first = day_of(&incident.first_evidence).unwrap_or(0);
-    let last = day_of(&incident.last_activity).unwrap_or(first).max(first);
+    let first = day_of(&incident.first_evidence, zone).unwrap_or(0);
+    let last = day_of(&incident.last_activity, zone)
+        .unwrap_or(first)
+        .max(first);
     let (start, end) = (first - 2, last + 2);
     let days = (end - start + 1).max(1) as f64;
     let x = |d: i64| left + (d - start) as f64 * (w - left - 10.0) / days;
@@ -126,9 +169,13 @@ pub fn timeline_svg(incident: &Incident, timeline: &Timeline) -> String {
         (
             "first-evidence",
             "first evidence",
-            day_of(&incident.first_evidence),
+            day_of(&incident.first_evidence, zone),
         ),
-        ("first-alert", "first alert", day_of(&incident.first_alert)),
+        (
+            "first-alert",
+            "first alert",
+            day_of(&incident.first_alert, zone),
+        ),
         ("spike", "spike", spike),
     ];
     for (i, (class, label, day)) in markers.iter().enumerate() {
@@ -187,18 +234,24 @@ result.errors=errors;document.body.setAttribute('data-selftest',JSON.stringify(r
 /// Renders the page. `timelines[i]` belongs to `report.incidents[i]`.
 pub fn render(report: &Report, timelines: &[Timeline]) -> String {
     let mut h = String::new();
+    let (zone, zone_label) = display_zone(report);
+    let t = |rfc3339: &str| esc(&local(rfc3339, &zone));
+    // A time cell: shown in the office zone, sorted by the UTC value.
+    let time_cell =
+        |rfc3339: &str| format!("<td data-sort=\"{}\">{}</td>", esc(rfc3339), t(rfc3339));
     let _ = write!(
         h,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>breachscope report</title><style>{STYLE}</style></head><body>"
     );
     let _ = write!(
         h,
-        "<h1>Breach investigation report</h1><p>Generated {} by breachscope {} from {} evidence files covering {} to {}.</p>",
-        esc(&report.generated_at),
+        "<h1>Breach investigation report</h1><p>Generated {} by breachscope {} from {} evidence files covering {} to {}.</p><p class=\"zone\">Times are shown in the office time zone, {}.</p>",
+        t(&report.generated_at),
         esc(&report.tool.version),
         report.inputs.len(),
-        esc(&report.time_range.start),
-        esc(&report.time_range.end)
+        t(&report.time_range.start),
+        t(&report.time_range.end),
+        esc(&zone_label)
     );
 
     // Executive summary in plain words.
@@ -220,7 +273,10 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                         .map_or(x.ip.clone(), |n| format!("{n} ({})", x.ip))
                 })
                 .collect();
-            let dwell = match (day_of(&top.first_evidence), day_of(&top.last_activity)) {
+            let dwell = match (
+                day_of(&top.first_evidence, &zone),
+                day_of(&top.last_activity, &zone),
+            ) {
                 (Some(a), Some(b)) => b - a,
                 _ => 0,
             };
@@ -258,9 +314,9 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
             let _ = write!(
                 h,
                 "<p><strong>Since when.</strong> The first evidence is from <strong>{}</strong>; the activity lasted until {} ({dwell} days). The first alert came {}.</p>",
-                esc(&top.first_evidence),
-                esc(&top.last_activity),
-                esc(&top.first_alert)
+                t(&top.first_evidence),
+                t(&top.last_activity),
+                t(&top.first_alert)
             );
             let pd: Vec<String> = top
                 .personal_data
@@ -270,7 +326,8 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                 .collect();
             let _ = write!(
                 h,
-                "<p><strong>What data.</strong> {} files were read, holding {} — personal data of an estimated <strong>{} people</strong>.</p>",
+                "<p><strong>What data.</strong> In {}, {} files were read, holding {} — personal data of an estimated <strong>{} people</strong> in this incident.</p>",
+                esc(&top.id),
                 top.files.len(),
                 if pd.is_empty() {
                     "no personal data found".to_owned()
@@ -298,17 +355,32 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
     h.push_str("</section>");
 
     // Notification checklist.
+    // The assessment covers the high and critical incidents (the malicious acts); its people
+    // estimate is the sum of theirs, which the line says so that it is not read against the
+    // summary's figure for the top incident alone.
     let n = &report.notification;
     h.push_str("<h2>Notification checklist</h2><ul class=\"checklist\">");
+    let covered: Vec<String> = serious.iter().map(|i| esc(&i.id)).collect();
     let _ = write!(
         h,
-        "<li>Personal data involved: <strong>{}</strong> (estimated {} people).</li>",
+        "<li>Personal data involved: <strong>{}</strong> (estimated {} people, {}).</li>",
         if n.personal_data_involved {
             "yes"
         } else {
             "no"
         },
-        n.data_subjects_estimate
+        n.data_subjects_estimate,
+        match covered.len() {
+            0 => "no high or critical incident to assess".to_owned(),
+            1 => format!(
+                "in {}, the one high or critical incident this assessment covers",
+                covered[0]
+            ),
+            _ => format!(
+                "the sum over {}, the high and critical incidents this assessment covers",
+                covered.join(", ")
+            ),
+        }
     );
     let _ = write!(
         h,
@@ -338,10 +410,10 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
             h,
             "<li>{}: due <strong>{}</strong></li>",
             esc(&d.regime),
-            esc(&d.due)
+            t(&d.due)
         );
     }
-    let _ = write!(h, "<li>Detected at {}.</li></ul>", esc(&n.detected_at));
+    let _ = write!(h, "<li>Detected at {}.</li></ul>", t(&n.detected_at));
 
     // Incidents.
     for (i, incident) in report.incidents.iter().enumerate() {
@@ -357,13 +429,13 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
         let tl = timelines.get(i).unwrap_or(&empty);
         if incident.severity == "critical" || incident.severity == "high" || i == 0 {
             h.push_str("<div class=\"legend\"><span><span class=\"sw\" style=\"background:#4a78c2\"></span>bytes to the incident's external addresses per day (log scale)</span><span><span class=\"sw\" style=\"background:#d9822b\"></span>file reads per day</span></div>");
-            h.push_str(&timeline_svg(incident, tl));
+            h.push_str(&timeline_svg(incident, tl, &zone));
         }
         h.push_str("<table class=\"sortable endpoints\"><thead><tr><th>external address</th><th>roles</th><th>bytes out</th><th>bytes in</th><th>connections</th><th>first seen</th><th>last seen</th></tr></thead><tbody>");
         for e in &incident.external_endpoints {
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\" data-sort=\"{}\">{}</td><td class=\"num\" data-sort=\"{}\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"num\" data-sort=\"{}\">{}</td><td class=\"num\" data-sort=\"{}\">{}</td><td class=\"num\">{}</td>{}{}</tr>",
                 esc(&e.ip),
                 esc(&e.roles.join(", ")),
                 e.bytes_out,
@@ -371,8 +443,8 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                 e.bytes_in,
                 bytes(e.bytes_in),
                 e.connections,
-                esc(&e.first_seen),
-                esc(&e.last_seen)
+                time_cell(&e.first_seen),
+                time_cell(&e.last_seen)
             );
         }
         h.push_str("</tbody></table>");
@@ -397,12 +469,12 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                 };
                 let _ = write!(
                     h,
-                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\" data-sort=\"{}\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}{}<td class=\"num\" data-sort=\"{}\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                     esc(&f.share),
                     esc(&f.path),
                     f.reads,
-                    esc(&f.first_access),
-                    esc(&f.last_access),
+                    time_cell(&f.first_access),
+                    time_cell(&f.last_access),
                     f.size.unwrap_or(0),
                     f.size.map_or("—".into(), bytes),
                     esc(&cats),
@@ -420,9 +492,9 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
         let n: String = a.id.chars().filter(char::is_ascii_digit).collect();
         let _ = write!(
             h,
-            "<tr><td data-sort=\"{n}\">{}</td><td>{}</td><td>{}</td><td class=\"sev-{sev}\">{sev}</td><td class=\"num\">{:.2}</td><td>{}</td></tr>",
+            "<tr><td data-sort=\"{n}\">{}</td>{}<td>{}</td><td class=\"sev-{sev}\">{sev}</td><td class=\"num\">{:.2}</td><td>{}</td></tr>",
             esc(&a.id),
-            esc(&a.time),
+            time_cell(&a.time),
             esc(&a.detector),
             a.score,
             esc(&a.summary),
@@ -446,4 +518,146 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
     }
     let _ = writeln!(h, "</tbody></table><script>{SCRIPT}</script></body></html>");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report_v1::{Alert, Entities, Notification, Settings, TimeRange, Tool, ZoneSource};
+
+    fn incident(id: &str, severity: &str, people: u64) -> Incident {
+        Incident {
+            id: id.into(),
+            severity: severity.into(),
+            score: 0.9,
+            title: "t".into(),
+            first_evidence: "2025-05-07T01:02:03Z".into(),
+            first_alert: "2025-05-08T02:03:04.5Z".into(),
+            last_activity: "2025-06-23T16:13:36.564941Z".into(),
+            hosts: Vec::new(),
+            accounts: vec!["corp\\k.sato".into()],
+            external_endpoints: Vec::new(),
+            bytes_exfiltrated: 0,
+            files: Vec::new(),
+            personal_data: BTreeMap::from([("email".to_owned(), people)]),
+            data_subjects_estimate: people,
+            alert_ids: Vec::new(),
+        }
+    }
+
+    fn report(zone: Option<(&str, ZoneSource)>, incidents: Vec<Incident>) -> Report {
+        let people = incidents
+            .iter()
+            .filter(|i| i.severity == "critical" || i.severity == "high")
+            .map(|i| i.data_subjects_estimate)
+            .sum();
+        Report {
+            schema_version: 1,
+            tool: Tool::default(),
+            generated_at: "2025-07-01T00:00:00Z".into(),
+            inputs: Vec::new(),
+            time_range: TimeRange {
+                start: "2025-04-01T00:00:00Z".into(),
+                end: "2025-06-30T14:59:59Z".into(),
+            },
+            incidents,
+            alerts: vec![Alert {
+                id: "ALR-1".into(),
+                detector: "off_hours_access".into(),
+                time: "2025-06-23T16:13:36.564941Z".into(),
+                severity: "low".into(),
+                score: 0.3,
+                entities: Entities::default(),
+                summary: "s".into(),
+            }],
+            notification: Notification {
+                personal_data_involved: true,
+                data_subjects_estimate: people,
+                appi_reportable: true,
+                appi_reasons: Vec::new(),
+                gdpr_article_33: true,
+                deadlines: Vec::new(),
+                detected_at: "2025-07-01T00:00:00Z".into(),
+            },
+            settings: zone.map(|(name, source)| Settings {
+                office_time_zone: name.into(),
+                office_time_zone_source: source,
+                internal_networks: vec!["10.0.0.0/8".into()],
+            }),
+        }
+    }
+
+    #[test]
+    fn times_are_shown_in_the_office_zone_to_the_second() {
+        let tokyo = report(
+            Some(("Asia/Tokyo", ZoneSource::Flag)),
+            vec![incident("INC-1", "critical", 40)],
+        );
+        let page = render(&tokyo, &[]);
+        assert!(page.contains("2025-06-24 01:13:36 JST"), "alert time");
+        assert!(page.contains(
+            "<td data-sort=\"2025-06-23T16:13:36.564941Z\">2025-06-24 01:13:36 JST</td>"
+        ));
+        assert!(page.contains("2025-05-07 10:02:03 JST"), "first evidence");
+        assert!(page.contains("Asia/Tokyo (given with --log-tz)"));
+        assert!(
+            !page.contains("T16:13:36.564941Z<"),
+            "no raw RFC 3339 text shown"
+        );
+
+        let inferred = report(
+            Some(("+09:00", ZoneSource::Evidence)),
+            vec![incident("INC-1", "critical", 40)],
+        );
+        let page = render(&inferred, &[]);
+        assert!(page.contains("2025-06-24 01:13:36 +09:00"));
+        assert!(page.contains("inferred from the UTC offsets in the evidence"));
+
+        // Without settings (an older report), UTC, named.
+        let page = render(&report(None, vec![incident("INC-1", "critical", 40)]), &[]);
+        assert!(page.contains("2025-06-23 16:13:36 UTC"));
+    }
+
+    #[test]
+    fn timeline_days_are_office_days() {
+        let zone = parse_zone("Asia/Tokyo").unwrap();
+        let i = incident("INC-1", "critical", 1);
+        // Day 20 263 is 2025-06-24; the last activity (01:13 JST) falls on it.
+        let svg = timeline_svg(&i, &Timeline::from([(20_263, (1_000, 3))]), &zone);
+        assert!(svg.contains("2025-06-24 1.0 kB"), "{svg}");
+        assert!(
+            svg.contains("2025-06-26</text>"),
+            "two days after the last activity"
+        );
+    }
+
+    #[test]
+    fn people_counts_say_which_incidents_they_cover() {
+        let one = report(
+            Some(("UTC", ZoneSource::Machine)),
+            vec![
+                incident("INC-1", "critical", 40),
+                incident("INC-2", "medium", 7),
+            ],
+        );
+        let page = render(&one, &[]);
+        assert!(page.contains("In INC-1, 0 files were read"));
+        assert!(page.contains("<strong>40 people</strong> in this incident"));
+        assert!(page.contains(
+            "(estimated 40 people, in INC-1, the one high or critical incident this assessment covers)"
+        ));
+
+        let two = report(
+            Some(("UTC", ZoneSource::Machine)),
+            vec![
+                incident("INC-1", "critical", 40),
+                incident("INC-2", "high", 7),
+            ],
+        );
+        let page = render(&two, &[]);
+        assert!(page.contains("<strong>40 people</strong> in this incident"));
+        assert!(page.contains(
+            "(estimated 47 people, the sum over INC-1, INC-2, the high and critical incidents this assessment covers)"
+        ));
+    }
 }

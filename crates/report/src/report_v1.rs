@@ -24,6 +24,48 @@ pub struct Report {
     pub alerts: Vec<Alert>,
     /// The breach-notification assessment.
     pub notification: Notification,
+    /// The assumptions the analysis ran on (optional in the contract; `investigate` always
+    /// writes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Settings>,
+}
+
+/// The assumptions the analysis ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The office's zone: office hours, day boundaries, and the times shown in `report.html`
+    /// (an IANA name such as `Asia/Tokyo`, `UTC`, or a fixed offset such as `+09:00`).
+    pub office_time_zone: String,
+    /// Where that zone came from.
+    pub office_time_zone_source: ZoneSource,
+    /// The internal networks (CIDR) the analysis used.
+    pub internal_networks: Vec<String>,
+}
+
+/// Where the office zone came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ZoneSource {
+    /// `--log-tz` on the command line.
+    Flag,
+    /// `time_zone` in the configuration file.
+    Config,
+    /// Inferred from the UTC offsets the evidence states.
+    Evidence,
+    /// The machine's zone (nothing else said which).
+    Machine,
+}
+
+impl ZoneSource {
+    /// The contract's name (`flag`, `config`, `evidence`, `machine`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZoneSource::Flag => "flag",
+            ZoneSource::Config => "config",
+            ZoneSource::Evidence => "evidence",
+            ZoneSource::Machine => "machine",
+        }
+    }
 }
 
 /// The tool.

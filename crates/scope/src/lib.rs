@@ -36,11 +36,9 @@ pub struct Reads {
     pub reads: u64,
 }
 
-/// Per UTC day (days since 1970-01-01): bytes from the target's hosts to its external
-/// addresses, and file reads.
+/// Per day of the office zone (days since 1970-01-01; UTC unless [`Scoper::with_zone`] says
+/// otherwise): bytes from the target's hosts to its external addresses, and file reads.
 pub type Timeline = BTreeMap<i64, (u64, u64)>;
-
-const DAY_US: Micros = 86_400_000_000;
 
 /// Collects, per target, the files read and the daily timeline.
 #[derive(Debug, Default)]
@@ -48,6 +46,8 @@ pub struct Scoper {
     targets: Vec<Target>,
     files: Vec<BTreeMap<(String, String), Reads>>,
     timelines: Vec<Timeline>,
+    /// The zone whose days the timelines count (`None`: UTC).
+    zone: Option<jiff::tz::TimeZone>,
 }
 
 impl Scoper {
@@ -59,6 +59,20 @@ impl Scoper {
             targets,
             files,
             timelines,
+            zone: None,
+        }
+    }
+
+    /// Counts the timelines by the days of `zone` (the office's) rather than UTC days.
+    pub fn with_zone(mut self, zone: jiff::tz::TimeZone) -> Self {
+        self.zone = Some(zone);
+        self
+    }
+
+    fn day(&self, t: Micros) -> i64 {
+        match &self.zone {
+            Some(zone) => breachscope_model::zone::local_day(t, zone),
+            None => t.div_euclid(86_400_000_000),
         }
     }
 
@@ -73,6 +87,7 @@ impl Scoper {
         {
             return;
         }
+        let day = self.day(a.time);
         for ((t, files), timeline) in self
             .targets
             .iter()
@@ -92,7 +107,7 @@ impl Scoper {
                 e.first = e.first.min(a.time);
                 e.last = e.last.max(a.time);
                 e.reads += 1;
-                timeline.entry(a.time.div_euclid(DAY_US)).or_default().1 += 1;
+                timeline.entry(day).or_default().1 += 1;
             }
         }
     }
@@ -100,10 +115,10 @@ impl Scoper {
     /// Considers one connection: bytes from a target's host to one of its external addresses
     /// count on the day the connection ended.
     pub fn observe_flow(&mut self, f: &breachscope_model::Flow) {
+        let day = self.day(f.end());
         for (t, timeline) in self.targets.iter().zip(self.timelines.iter_mut()) {
             if t.hosts.contains(&f.src_ip) && t.external.contains(&f.dst_ip) {
-                timeline.entry(f.end().div_euclid(DAY_US)).or_default().0 +=
-                    f.bytes_out.unwrap_or(0);
+                timeline.entry(day).or_default().0 += f.bytes_out.unwrap_or(0);
             }
         }
     }
@@ -317,6 +332,28 @@ mod tests {
         s.observe_flow(&flow("203.0.113.99", 5000));
         s.observe_flow(&flow("142.250.1.1", 7));
         assert_eq!(s.timeline(0).unwrap().get(&0), Some(&(5000, 3)));
+    }
+
+    #[test]
+    fn timelines_count_office_days() {
+        // 2025-06-23T16:13:36Z: the 23rd in UTC, 01:13 on the 24th in Tokyo.
+        let t = 1_750_695_216_000_000;
+        let target = || Target {
+            accounts: ["k.tanaka".to_string()].into(),
+            hosts: BTreeSet::new(),
+            external: BTreeSet::new(),
+            start: 0,
+            end: i64::MAX,
+        };
+        let mut utc = Scoper::new(vec![target()]);
+        let tokyo = breachscope_model::zone::parse_zone("Asia/Tokyo").unwrap();
+        let mut office = Scoper::new(vec![target()]).with_zone(tokyo);
+        for s in [&mut utc, &mut office] {
+            s.observe(&read("k.tanaka", "10.1.1.10", "a.csv", t));
+        }
+        let days = |s: &Scoper| s.timeline(0).unwrap().keys().copied().collect::<Vec<_>>();
+        assert_eq!(days(&utc), [20_262]);
+        assert_eq!(days(&office), [20_263]);
     }
 
     #[test]
