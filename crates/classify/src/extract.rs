@@ -57,6 +57,15 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// A table of [`CELL`]-separated, unquoted fields, `\n`-separated rows.
+    pub(crate) fn from_text(text: String) -> Table<'static> {
+        Table {
+            text: Cow::Owned(text),
+            delimiter: CELL,
+            quoted: false,
+        }
+    }
+
     /// A table built from cells: each row's cells joined with [`CELL`], rows with `\n`; line
     /// breaks and [`CELL`] inside a cell become spaces.
     pub fn from_rows<R, C>(rows: R) -> Self
@@ -324,6 +333,40 @@ fn read_member(
     Ok(out)
 }
 
+/// An XLSX workbook's sheets as tables ([`crate::xlsx`]); parts that cannot be read are
+/// reported as warnings.
+fn workbook(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    names: &[String],
+    limits: &Limits,
+    budget: &mut u64,
+    out: &mut Extracted,
+) {
+    out.format = "xlsx".into();
+    out.encoding = "binary".into();
+    let mut part = |name: &str, out: &mut Extracted| -> Option<Vec<u8>> {
+        if !names.iter().any(|n| n == name) {
+            return None;
+        }
+        read_member(zip, name, limits, budget)
+            .map_err(|e| out.warnings.push(e))
+            .ok()
+    };
+    let workbook = part("xl/workbook.xml", out);
+    let rels = part("xl/_rels/workbook.xml.rels", out);
+    let shared = part("xl/sharedStrings.xml", out)
+        .map(|xml| crate::xlsx::SharedStrings::parse(&xml))
+        .unwrap_or_default();
+    for (name, path) in crate::xlsx::sheet_parts(workbook.as_deref(), rels.as_deref(), names) {
+        match part(&path, out) {
+            Some(xml) => out.tables.push(crate::xlsx::sheet_table(&xml, &shared)),
+            None => out
+                .warnings
+                .push(format!("sheet '{name}' ({path}) could not be read")),
+        }
+    }
+}
+
 fn spreadsheet(bytes: &[u8], format: &str, out: &mut Extracted) -> Result<(), ExtractError> {
     use calamine::Reader;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
@@ -408,7 +451,7 @@ fn extract_inner(
             .map_err(|e| ExtractError::Corrupt(format!("zip: {e}")))?;
         let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
         if names.iter().any(|n| n == "xl/workbook.xml") {
-            spreadsheet(bytes, "xlsx", &mut out)?;
+            workbook(&mut zip, &names, limits, budget, &mut out);
             return Ok(out);
         }
         if names.iter().any(|n| n == "content.xml") && names.iter().any(|n| n == "mimetype") {

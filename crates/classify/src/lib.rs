@@ -16,6 +16,7 @@ pub mod extract;
 pub mod key;
 pub mod patterns;
 pub mod walk;
+mod xlsx;
 
 use std::collections::BTreeMap;
 

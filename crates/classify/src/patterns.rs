@@ -155,7 +155,10 @@ fn windows(text: &str) -> Vec<(usize, usize)> {
             let hit = |b: &u8| b.is_ascii_digit() || *b == b'@';
             let first = chunk.iter().position(hit).unwrap_or(0);
             let last = chunk.iter().rposition(hit).unwrap_or(first);
-            let (s, e) = ((i + first).saturating_sub(BEFORE), (i + last + AFTER).min(n));
+            let (s, e) = (
+                (i + first).saturating_sub(BEFORE),
+                (i + last + AFTER).min(n),
+            );
             match out.last_mut() {
                 Some(w) if s <= w.1 => w.1 = w.1.max(e),
                 _ => out.push((s, e)),

@@ -367,3 +367,89 @@ fn scanning_keeps_access_times() {
         "the scan changed the access time"
     );
 }
+
+/// A workbook as Excel writes it (shared strings with rich-text runs, phonetic guides and
+/// escapes; numbers; cells skipped; a second sheet at an absolute part name) is read cell for
+/// cell as calamine reads it.
+#[test]
+fn xlsx_shared_strings_numbers_and_gaps_read_as_calamine_reads_them() {
+    let workbook = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="顧客" sheetId="1" r:id="rId1"/><sheet name="R&amp;D" sheetId="2" r:id="rId2"/></sheets></workbook>"#;
+    let rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/data.xml"/><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
+    let shared = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="6" uniqueCount="6"><si><t>氏名</t></si><si><t>メールアドレス</t></si><si><t>電話番号</t></si><si><r><rPr><b/></rPr><t>山田</t></r><r><t xml:space="preserve"> 太郎</t></r><rPh sb="0" eb="2"><t>ヤマダ</t></rPh><phoneticPr fontId="1"/></si><si><t>hanako&amp;co@example.co.jp</t></si><si><t>090-1234-5678</t></si><si><t>カード番号</t></si></sst>"#;
+    let sheet1 = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:E4"/><sheetViews><sheetView workbookViewId="0"/></sheetViews><cols><col min="1" max="5" width="12"/></cols><sheetData><row r="1" spans="1:5"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="D1" t="s"><v>2</v></c><c r="E1" t="s"><v>6</v></c></row><row r="2" spans="1:5"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2" s="2"/><c r="D2" t="s"><v>5</v></c><c r="E2"><v>4111111111111111</v></c></row><row r="4"><c r="B4" t="inlineStr"><is><t>taro@example.com</t></is></c><c r="E4"><v>12.5</v></c></row></sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"#;
+    let data = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="str"><f>CONCAT("a","b")</f><v>ab</v></c><c r="B1" t="b"><v>1</v></c><c r="C1"><v>42</v></c></row></sheetData></worksheet>"#;
+    let bytes = zip(&[
+        ("[Content_Types].xml", b"<Types/>".to_vec()),
+        ("_rels/.rels", br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_vec()),
+        ("xl/workbook.xml", workbook.as_bytes().to_vec()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes().to_vec()),
+        ("xl/sharedStrings.xml", shared.as_bytes().to_vec()),
+        ("xl/worksheets/sheet1.xml", sheet1.as_bytes().to_vec()),
+        ("xl/worksheets/data.xml", data.as_bytes().to_vec()),
+    ]);
+    let extracted = breachscope_classify::extract::extract(&bytes, &Limits::default()).unwrap();
+    assert_eq!(extracted.format, "xlsx");
+    assert!(extracted.warnings.is_empty(), "{:?}", extracted.warnings);
+    let ours: Vec<Vec<Vec<String>>> = extracted
+        .tables
+        .iter()
+        .map(|t| {
+            let (header, rows) = t.cells();
+            std::iter::once(header).chain(rows).collect()
+        })
+        .collect();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(&bytes)).unwrap();
+    let theirs: Vec<Vec<Vec<String>>> = book
+        .sheet_names()
+        .iter()
+        .map(|name| {
+            let range = book.worksheet_range(name).unwrap();
+            range
+                .rows()
+                .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+                // calamine keeps blank rows; tables skip them.
+                .filter(|r: &Vec<String>| r.iter().any(|c| !c.is_empty()))
+                .map(|mut r| {
+                    // calamine pads short rows to the sheet's width; tables end at the last cell.
+                    while r.last().is_some_and(String::is_empty) {
+                        r.pop();
+                    }
+                    r
+                })
+                .collect()
+        })
+        .collect();
+    let ours_trimmed: Vec<Vec<Vec<String>>> = ours
+        .into_iter()
+        .map(|sheet| {
+            sheet
+                .into_iter()
+                .map(|mut r| {
+                    while r.last().is_some_and(String::is_empty) {
+                        r.pop();
+                    }
+                    r
+                })
+                .collect()
+        })
+        .collect();
+    // Booleans: calamine renders TRUE/FALSE, the sheet stores 1/0 (both name no value we count).
+    let mut theirs = theirs;
+    theirs[1][0][1] = "1".into();
+    assert_eq!(ours_trimmed, theirs);
+    assert_eq!(ours_trimmed[0][1][0], "山田 太郎");
+    assert_eq!(ours_trimmed[0][1][4], "4111111111111111");
+    // And the values in it are found, in their columns.
+    let c = classifier().classify(&bytes).unwrap();
+    assert_eq!(c.categories.get("email"), Some(&2));
+    assert_eq!(c.categories.get("credit_card"), Some(&1));
+    assert_eq!(c.categories.get("person_name"), Some(&1));
+    assert_eq!(c.records_with_personal_data, 2);
+}
