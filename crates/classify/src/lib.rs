@@ -33,6 +33,12 @@ pub use breachscope_model::categories::PERSONAL;
 /// A 128-bit keyed hash of a normalised value.
 pub type ValueHash = [u8; 16];
 
+/// Sorts keyed hashes and drops repeats (compared as 128-bit numbers, the same order as bytes).
+pub fn sort_distinct(hashes: &mut Vec<ValueHash>) {
+    hashes.sort_unstable_by_key(|h| u128::from_be_bytes(*h));
+    hashes.dedup();
+}
+
 /// The classification of one file. It holds no clear-text value: keyed hashes and masked
 /// samples only, so it can be cached and written out.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -106,8 +112,7 @@ mod hex_hashes {
                 }
                 set.push(v);
             }
-            set.sort_unstable();
-            set.dedup();
+            super::sort_distinct(&mut set);
             out.insert(k, set);
         }
         Ok(out)
@@ -436,8 +441,7 @@ impl Classifier {
     fn summarise(&self, c: &mut FileClassification, values: Values, rows: u64) {
         for mut v in values.0 {
             // Collected, then sorted once: cheaper than a tree insert per value.
-            v.hashes.sort_unstable();
-            v.hashes.dedup();
+            sort_distinct(&mut v.hashes);
             v.hashes.shrink_to_fit();
             c.hashes.insert(v.category.to_owned(), v.hashes);
         }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use breachscope_classify::cache::Cache;
 use breachscope_classify::extract::Limits;
 use breachscope_classify::walk::{ScanEntry, scan_tree};
-use breachscope_classify::{Classifier, ValueHash, key};
+use breachscope_classify::{Classifier, ValueHash, key, sort_distinct};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -112,8 +112,7 @@ fn distinct_totals(all: &[(PathBuf, Vec<ScanEntry>)]) -> BTreeMap<String, u64> {
     totals
         .into_iter()
         .map(|(k, mut v)| {
-            v.sort_unstable();
-            v.dedup();
+            sort_distinct(&mut v);
             (k.to_owned(), v.len() as u64)
         })
         .collect()
