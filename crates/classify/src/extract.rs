@@ -271,33 +271,6 @@ fn looks_tabular(text: &str, delimiter: u8) -> bool {
         && counts.iter().filter(|&&c| c == counts[0]).count() * 10 >= counts.len() * 8
 }
 
-fn xml_text(xml: &str, tags: &[&[u8]], paragraph: &[u8]) -> String {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut out = String::new();
-    let mut inside = false;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => inside = tags.contains(&e.name().as_ref()),
-            Ok(Event::End(e)) => {
-                if tags.contains(&e.name().as_ref()) {
-                    inside = false;
-                } else if e.name().as_ref() == paragraph {
-                    out.push('\n');
-                }
-            }
-            Ok(Event::Text(t)) if inside => {
-                if let Ok(s) = t.unescape() {
-                    out.push_str(&s);
-                }
-            }
-            Ok(Event::Eof) | Err(_) => break,
-            _ => {}
-        }
-    }
-    out
-}
-
 fn read_member(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
@@ -463,7 +436,7 @@ fn extract_inner(
         }
         if names.iter().any(|n| n == "word/document.xml") {
             match read_member(&mut zip, "word/document.xml", limits, budget) {
-                Ok(xml) => out.text = xml_text(&String::from_utf8_lossy(&xml), &[b"w:t"], b"w:p"),
+                Ok(xml) => out.text = crate::ooxml::paragraph_text(&xml, "w:t", "w:p"),
                 Err(e) => out.warnings.push(e),
             }
             out.format = "docx".into();
@@ -479,11 +452,8 @@ fn extract_inner(
             for name in slides {
                 match read_member(&mut zip, name, limits, budget) {
                     Ok(xml) => {
-                        out.text.push_str(&xml_text(
-                            &String::from_utf8_lossy(&xml),
-                            &[b"a:t"],
-                            b"a:p",
-                        ));
+                        out.text
+                            .push_str(&crate::ooxml::paragraph_text(&xml, "a:t", "a:p"));
                         out.text.push('\n');
                     }
                     Err(e) => out.warnings.push(e),

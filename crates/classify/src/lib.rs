@@ -14,6 +14,7 @@ pub mod cache;
 pub mod decode;
 pub mod extract;
 pub mod key;
+mod ooxml;
 pub mod patterns;
 pub mod walk;
 mod xlsx;
@@ -243,6 +244,39 @@ struct CategoryValues {
     sampled: Vec<ValueHash>,
 }
 
+thread_local! {
+    /// Working buffers of finished files, kept by each scanning thread for its next file.
+    static SPARE_VALUES: std::cell::RefCell<Vec<CategoryValues>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Largest working buffer kept for the next file (in hashes).
+const KEPT_HASHES: usize = 1 << 20;
+
+impl CategoryValues {
+    /// Empty buffers for `category`, reusing a finished file's where the thread has one.
+    fn new(category: &'static str) -> Self {
+        let spare = SPARE_VALUES.with_borrow_mut(Vec::pop);
+        let mut v = spare.unwrap_or_default();
+        v.category = category;
+        v
+    }
+
+    /// Empties the buffers and keeps them for the thread's next file.
+    fn recycle(mut self) {
+        if self.hashes.capacity() > KEPT_HASHES {
+            return;
+        }
+        self.hashes.clear();
+        self.sampled.clear();
+        SPARE_VALUES.with_borrow_mut(|spare| {
+            if spare.len() < 32 {
+                spare.push(self);
+            }
+        });
+    }
+}
+
 /// The classifier: compiled patterns, limits and the installation key.
 pub struct Classifier {
     patterns: Patterns,
@@ -318,10 +352,7 @@ impl Classifier {
         let i = match values.0.iter().position(|v| v.category == f.category) {
             Some(i) => i,
             None => {
-                values.0.push(CategoryValues {
-                    category: f.category,
-                    ..CategoryValues::default()
-                });
+                values.0.push(CategoryValues::new(f.category));
                 values.0.len() - 1
             }
         };
@@ -440,10 +471,13 @@ impl Classifier {
     /// personal data).
     fn summarise(&self, c: &mut FileClassification, values: Values, rows: u64) {
         for mut v in values.0 {
-            // Collected, then sorted once: cheaper than a tree insert per value.
+            // Collected, then sorted once: cheaper than a tree insert per value. The distinct
+            // values are copied out at their size; the working buffer goes back for the next
+            // file (growing a fresh one every file touched fresh memory, a quarter of the time
+            // of a customer table).
             sort_distinct(&mut v.hashes);
-            v.hashes.shrink_to_fit();
-            c.hashes.insert(v.category.to_owned(), v.hashes);
+            c.hashes.insert(v.category.to_owned(), v.hashes.to_vec());
+            v.recycle();
         }
         c.categories = c
             .hashes

@@ -188,6 +188,13 @@ pub fn scan_tree(
             None => files.push((i, path, absolute)),
         }
     }
+    // Largest first: the last files to finish are then small ones, and no thread sits idle
+    // while another reads a big file alone at the end.
+    if threads > 1 {
+        files.sort_by_cached_key(|(_, path, _)| {
+            std::cmp::Reverse(std::fs::symlink_metadata(path).map_or(0, |m| m.len()))
+        });
+    }
     let queue = Mutex::new(files.into_iter().collect::<VecDeque<_>>());
     let fresh = Mutex::new(Vec::new());
     let done = Mutex::new((0u64, 0u64));

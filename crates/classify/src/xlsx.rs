@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 use memchr::memmem::{self, Finder};
 
 use crate::extract::{CELL, Table};
+use crate::ooxml::unescape_into;
 
 /// The searchers for the tags read, built once.
 static T_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"</t>"));
@@ -133,73 +134,6 @@ fn runs_text(xml: &[u8], out: &mut String) {
             at = tag + 1;
         }
     }
-}
-
-/// Appends XML text with its entity and character references resolved, and the `_xHHHH_`
-/// escapes OOXML uses for control characters.
-fn unescape_into(raw: &[u8], out: &mut String) {
-    let text = match std::str::from_utf8(raw) {
-        Ok(t) => std::borrow::Cow::Borrowed(t),
-        Err(_) => String::from_utf8_lossy(raw),
-    };
-    if !text.contains(['&', '_']) {
-        out.push_str(&text);
-        return;
-    }
-    let mut rest: &str = &text;
-    while let Some(i) = rest.find(['&', '_']) {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        if rest.starts_with('&') {
-            let Some(semi) = rest.find(';').filter(|&k| k <= 10) else {
-                out.push('&');
-                rest = &rest[1..];
-                continue;
-            };
-            let name = &rest[1..semi];
-            let c = match name {
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "amp" => Some('&'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                _ => name
-                    .strip_prefix("#x")
-                    .or_else(|| name.strip_prefix("#X"))
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            };
-            match c {
-                Some(c) => {
-                    out.push(c);
-                    rest = &rest[semi + 1..];
-                }
-                None => {
-                    out.push('&');
-                    rest = &rest[1..];
-                }
-            }
-        } else {
-            // `_x000D_`: seven characters, four hex digits.
-            let code = rest
-                .get(..7)
-                .filter(|s| s.starts_with("_x") && s.ends_with('_'))
-                .and_then(|s| u32::from_str_radix(&s[2..6], 16).ok())
-                .and_then(char::from_u32);
-            match code {
-                Some(c) => {
-                    out.push(c);
-                    rest = &rest[7..];
-                }
-                None => {
-                    out.push('_');
-                    rest = &rest[1..];
-                }
-            }
-        }
-    }
-    out.push_str(rest);
 }
 
 /// Iterates over the attribute text of every `<name ...>` tag in `xml` (not longer names).

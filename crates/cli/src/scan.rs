@@ -94,18 +94,26 @@ pub fn write_json(path: &std::path::Path, all: &[(PathBuf, Vec<ScanEntry>)]) -> 
 fn distinct_totals(all: &[(PathBuf, Vec<ScanEntry>)]) -> BTreeMap<String, u64> {
     // Every file's hashes gathered per category, then sorted once: cheaper than inserting
     // millions of values into a tree one by one.
-    let mut totals: BTreeMap<&str, Vec<ValueHash>> = BTreeMap::new();
-    for c in all
-        .iter()
-        .flat_map(|(_, entries)| entries)
-        .filter_map(|e| e.result.as_ref().ok())
-    {
+    let classified = || {
+        all.iter()
+            .flat_map(|(_, entries)| entries)
+            .filter_map(|e| e.result.as_ref().ok())
+    };
+    // Sized first, so that each category's list is allocated once.
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in classified() {
         for (k, set) in &c.hashes {
-            match totals.get_mut(k.as_str()) {
-                Some(v) => v.extend(set.iter().copied()),
-                None => {
-                    totals.insert(k, set.iter().copied().collect());
-                }
+            *sizes.entry(k.as_str()).or_default() += set.len();
+        }
+    }
+    let mut totals: BTreeMap<&str, Vec<ValueHash>> = sizes
+        .into_iter()
+        .map(|(k, n)| (k, Vec::with_capacity(n)))
+        .collect();
+    for c in classified() {
+        for (k, set) in &c.hashes {
+            if let Some(v) = totals.get_mut(k.as_str()) {
+                v.extend_from_slice(set);
             }
         }
     }
