@@ -71,6 +71,19 @@ pub(crate) fn unescape_into(raw: &[u8], out: &mut String) {
     out.push_str(rest);
 }
 
+/// The body of the element whose start tag begins at `tag` in `xml`: `(start, end)` of the text
+/// between the start tag and the `close` tag (the end of `xml` when it is missing; empty for a
+/// self-closing tag); `None` when the start tag itself is cut off.
+pub(crate) fn element_body(xml: &[u8], tag: usize, close: &Finder<'_>) -> Option<(usize, usize)> {
+    let gt = tag + memchr::memchr(b'>', xml.get(tag..)?)?;
+    let body = gt + 1;
+    if gt > tag && xml[gt - 1] == b'/' {
+        return Some((body, body));
+    }
+    let end = close.find(&xml[body..]).map_or(xml.len(), |k| body + k);
+    Some((body, end))
+}
+
 /// The text of the `<{run}>` elements of `xml` (`w:t` in DOCX, `a:t` in PPTX), a `\n` after
 /// each `</{paragraph}>`, a tab for `<w:tab/>` and a line break for `<w:br/>`/`<a:br/>`.
 pub(crate) fn paragraph_text(xml: &[u8], run: &str, paragraph: &str) -> String {
@@ -87,19 +100,15 @@ pub(crate) fn paragraph_text(xml: &[u8], run: &str, paragraph: &str) -> String {
         let tag = at + i;
         let rest = &xml[tag..];
         if rest.starts_with(open.as_bytes()) && matches!(rest.get(open.len()), Some(b'>' | b' ')) {
-            let Some(gt) = memchr::memchr(b'>', rest) else {
+            let Some((body, end)) = element_body(xml, tag, &close_finder) else {
                 break;
             };
-            if rest[gt - 1] == b'/' {
-                at = tag + gt + 1;
-                continue;
-            }
-            let body = tag + gt + 1;
-            let end = close_finder
-                .find(&xml[body..])
-                .map_or(xml.len(), |k| body + k);
             unescape_into(&xml[body..end], &mut out);
-            at = end + close.len().min(xml.len() - end);
+            at = if end == body {
+                body
+            } else {
+                (end + close.len()).min(xml.len())
+            };
         } else if rest.starts_with(paragraph_end.as_bytes()) {
             out.push('\n');
             at = tag + paragraph_end.len();

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use memchr::memmem::{self, Finder};
 
 use crate::extract::{CELL, Table};
-use crate::ooxml::unescape_into;
+use crate::ooxml::{element_body, unescape_into};
 
 /// The searchers for the tags read, built once.
 static T_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"</t>"));
@@ -119,17 +119,11 @@ fn runs_text(xml: &[u8], out: &mut String) {
         if rest.starts_with(b"<rPh") {
             at = RPH_END.find(rest).map_or(xml.len(), |k| tag + k + 6);
         } else if rest.starts_with(b"<t>") || rest.starts_with(b"<t ") {
-            let Some(gt) = memchr::memchr(b'>', rest) else {
+            let Some((body, end)) = element_body(xml, tag, &T_END) else {
                 return;
             };
-            if rest[gt - 1] == b'/' {
-                at = tag + gt + 1;
-                continue;
-            }
-            let body = tag + gt + 1;
-            let end = T_END.find(&xml[body..]).map_or(xml.len(), |k| body + k);
             unescape_into(&xml[body..end], out);
-            at = end;
+            at = end.max(tag + 1);
         } else {
             at = tag + 1;
         }
