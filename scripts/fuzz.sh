@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx)
+[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx classify)
 # EVTX seeds: the smallest real logs beside the repository (their licences keep them out of it).
 evtx_samples=../shared/data/evtx/EVTX-ATTACK-SAMPLES
 for t in "${targets[@]}"; do
@@ -30,6 +30,11 @@ for t in "${targets[@]}"; do
     else
       echo "note: $evtx_samples not found: the evtx target starts from an empty corpus"
     fi
+  fi
+  # Classification seeds: small files of each kind, written by the project's own generators.
+  if [ "$t" = classify ]; then
+    max_len=65536
+    cargo run --quiet --release -p breachscope-classify --example fuzz_seeds -- "fuzz/corpus/classify"
   fi
   echo "== fuzzing $t for ${SECONDS_EACH}s"
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "fuzz/corpus/$t" "${seeds[@]}" -- \

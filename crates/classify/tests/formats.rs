@@ -453,3 +453,77 @@ fn xlsx_shared_strings_numbers_and_gaps_read_as_calamine_reads_them() {
     assert_eq!(c.categories.get("person_name"), Some(&1));
     assert_eq!(c.records_with_personal_data, 2);
 }
+
+/// Malformed files of every kind — cut at many points, or with bytes overwritten — are
+/// classified or refused with a reason, never a crash; a damaged workbook part is a warning.
+#[test]
+fn malformed_files_never_crash_the_classifier() {
+    let c = classifier();
+    let csv = "氏名,メール,カード番号,メモ\n山田 太郎,taro@example.co.jp,4111 1111 1111 1111,\"要確認, \"\"住所\"\"\n変更\"\n";
+    let rows: Vec<Vec<String>> = csv
+        .lines()
+        .take(2)
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    let samples: Vec<Vec<u8>> = vec![
+        csv.as_bytes().to_vec(),
+        encoding_rs::SHIFT_JIS.encode(csv).0.into_owned(),
+        ooxml::xlsx("顧客", &rows).unwrap(),
+        ooxml::docx(&["個人番号 1234 5678 9018".to_owned()]).unwrap(),
+        zip(&[("x.csv", csv.as_bytes().to_vec())]),
+        gzip(csv.as_bytes()),
+    ];
+    let mut rng = breachscope_simulate::rng::Rng::new(11, "malformed");
+    let mut refused = 0;
+    let mut read = 0;
+    for sample in &samples {
+        let mut variants: Vec<Vec<u8>> = Vec::new();
+        for cut in (0..sample.len()).step_by((sample.len() / 40).max(1)) {
+            variants.push(sample[..cut].to_vec());
+        }
+        for _ in 0..40 {
+            let mut v = sample.clone();
+            for _ in 0..1 + rng.below(8) {
+                let i = rng.below(v.len() as u64) as usize;
+                v[i] = rng.below(256) as u8;
+            }
+            variants.push(v);
+        }
+        for v in variants {
+            match c.classify(&v) {
+                Ok(_) => read += 1,
+                Err(e) => {
+                    assert!(!e.to_string().is_empty());
+                    refused += 1;
+                }
+            }
+        }
+    }
+    assert!(read > 0 && refused > 0, "read {read}, refused {refused}");
+    // A workbook whose sheet part is cut off: the rows before the cut are read.
+    let mut rows = vec![vec!["氏名".to_owned(), "メール".to_owned()]];
+    for i in 0..20 {
+        rows.push(vec![format!("山田 {i}"), format!("user{i}@example.co.jp")]);
+    }
+    let xlsx = ooxml::xlsx("顧客", &rows).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&xlsx)).unwrap();
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut body).unwrap();
+        parts.push((f.name().to_owned(), body));
+    }
+    let sheet = parts
+        .iter()
+        .position(|(n, _)| n == "xl/worksheets/sheet1.xml")
+        .unwrap();
+    let cut = parts[sheet].1.len() / 2;
+    parts[sheet].1.truncate(cut);
+    let entries: Vec<(&str, Vec<u8>)> =
+        parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let r = c.classify(&zip(&entries)).unwrap();
+    assert_eq!(r.format, "xlsx");
+    let emails = r.categories.get("email").copied().unwrap_or(0);
+    assert!((8..20).contains(&emails), "{emails} e-mails before the cut");
+}
