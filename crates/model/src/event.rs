@@ -243,6 +243,70 @@ pub enum FileAction {
     Other,
 }
 
+impl FileAction {
+    /// The OCSF File System Activity (1001) activity id and name: 1 Create, 2 Read, 3 Update,
+    /// 4 Delete, 5 Rename, 12 Mount (tree connect), 13 Unmount, 14 Open, 99 Other. Only the
+    /// canonical "file was read" open is 2 Read; content transfers are 99 "Read Data", so that
+    /// counting Read events counts file reads once.
+    pub fn ocsf_activity(&self) -> (u32, &'static str) {
+        match self {
+            FileAction::Create | FileAction::Mkdir => (1, "Create"),
+            FileAction::Read => (2, "Read"),
+            FileAction::Write => (3, "Update"),
+            FileAction::Delete => (4, "Delete"),
+            FileAction::Rename(_) => (5, "Rename"),
+            FileAction::Connect => (12, "Mount"),
+            FileAction::Disconnect => (13, "Unmount"),
+            FileAction::Resolve | FileAction::Open => (14, "Open"),
+            FileAction::ReadData => (99, "Read Data"),
+            FileAction::WriteData => (99, "Write Data"),
+            FileAction::Close => (99, "Close"),
+            FileAction::Other => (99, "Other"),
+        }
+    }
+
+    /// The action's name as breachscope writes it (`read`, `rename`, …; serde's tag).
+    pub fn name(&self) -> &'static str {
+        match self {
+            FileAction::Connect => "connect",
+            FileAction::Disconnect => "disconnect",
+            FileAction::Resolve => "resolve",
+            FileAction::Open => "open",
+            FileAction::Read => "read",
+            FileAction::Write => "write",
+            FileAction::Create => "create",
+            FileAction::ReadData => "read_data",
+            FileAction::WriteData => "write_data",
+            FileAction::Close => "close",
+            FileAction::Rename(_) => "rename",
+            FileAction::Delete => "delete",
+            FileAction::Mkdir => "mkdir",
+            FileAction::Other => "other",
+        }
+    }
+
+    /// The action named by [`FileAction::name`] (`rename` takes its new path).
+    pub fn from_name(name: &str, rename_target: Option<String>) -> Option<FileAction> {
+        Some(match name {
+            "connect" => FileAction::Connect,
+            "disconnect" => FileAction::Disconnect,
+            "resolve" => FileAction::Resolve,
+            "open" => FileAction::Open,
+            "read" => FileAction::Read,
+            "write" => FileAction::Write,
+            "create" => FileAction::Create,
+            "read_data" => FileAction::ReadData,
+            "write_data" => FileAction::WriteData,
+            "close" => FileAction::Close,
+            "rename" => FileAction::Rename(rename_target.unwrap_or_default()),
+            "delete" => FileAction::Delete,
+            "mkdir" => FileAction::Mkdir,
+            "other" => FileAction::Other,
+            _ => return None,
+        })
+    }
+}
+
 /// An operation on a file-server share.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileAccess {

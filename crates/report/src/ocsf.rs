@@ -491,26 +491,8 @@ struct FileSystemActivity<'a> {
     unmapped: FileActivityUnmapped<'a>,
 }
 
-/// The OCSF File System Activity id and name for a file action.
-pub fn file_activity(action: &FileAction) -> (u32, &'static str) {
-    match action {
-        FileAction::Create | FileAction::Mkdir => (1, "Create"),
-        FileAction::Read => (2, "Read"),
-        FileAction::Write => (3, "Update"),
-        FileAction::Delete => (4, "Delete"),
-        FileAction::Rename(_) => (5, "Rename"),
-        FileAction::Connect => (12, "Mount"),
-        FileAction::Disconnect => (13, "Unmount"),
-        FileAction::Resolve | FileAction::Open => (14, "Open"),
-        FileAction::ReadData => (99, "Read Data"),
-        FileAction::WriteData => (99, "Write Data"),
-        FileAction::Close => (99, "Close"),
-        FileAction::Other => (99, "Other"),
-    }
-}
-
 fn file_system_activity(a: &FileAccess) -> FileSystemActivity<'_> {
-    let (activity_id, activity_name) = file_activity(&a.action);
+    let (activity_id, activity_name) = a.action.ocsf_activity();
     let is_directory = match a.action {
         FileAction::Mkdir => Some(true),
         FileAction::Connect | FileAction::Disconnect => Some(true),

@@ -1,0 +1,236 @@
+//! Parquet parts of the lake: `lake/class_uid=<n>/event_day=<YYYYMMDD>/part-<seq>.parquet`, one
+//! OCSF class per file, rows sorted by time, zstd. A part is written under a temporary name in
+//! its directory, synced, and renamed: a reader never sees half a part.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{Field, FieldRef};
+use breachscope_model::Event;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_arrow::schema::{SchemaLike, TracingOptions};
+
+use crate::StoreError;
+use crate::rows::{self, Class};
+
+/// Rows per row group: small enough for time-range pruning by row-group statistics, large
+/// enough for zstd.
+const ROW_GROUP: usize = 64 * 1024;
+
+/// The UTC day (`YYYYMMDD`) of a time in µs.
+pub fn event_day(time_us: i64) -> i32 {
+    let days = time_us.div_euclid(86_400_000_000);
+    let ts = civil_from_days(days);
+    ts.0 * 10_000 + ts.1 * 100 + ts.2
+}
+
+/// The civil date of a day number since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i32, i32, i32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    (
+        i32::try_from(y).unwrap_or(0),
+        i32::try_from(m).unwrap_or(0),
+        i32::try_from(d).unwrap_or(0),
+    )
+}
+
+/// The directory of a class and day under the lake.
+pub fn partition_dir(lake: &Path, class: Class, day: i32) -> PathBuf {
+    lake.join(format!("class_uid={}", class.uid()))
+        .join(format!("event_day={day:08}"))
+}
+
+/// What a written part holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartInfo {
+    /// Path relative to the lake.
+    pub path: String,
+    /// Its class.
+    pub class: Class,
+    /// Its day.
+    pub day: i32,
+    /// Rows.
+    pub rows: u64,
+    /// Bytes on disk.
+    pub bytes: u64,
+    /// Earliest row time, µs.
+    pub min_time: i64,
+    /// Latest row time, µs.
+    pub max_time: i64,
+}
+
+fn fields<R: Serialize + DeserializeOwned>() -> Result<Vec<FieldRef>, StoreError> {
+    let fields = Vec::<FieldRef>::from_type::<R>(TracingOptions::default().allow_null_fields(true))
+        .map_err(|e| StoreError::Schema(e.to_string()))?;
+    Ok(fields)
+}
+
+fn to_batch<R: Serialize + DeserializeOwned>(rows: &[R]) -> Result<RecordBatch, StoreError> {
+    let fields = fields::<R>()?;
+    serde_arrow::to_record_batch(&fields, &rows).map_err(|e| StoreError::Schema(e.to_string()))
+}
+
+/// The Arrow schema of a class's rows (for documentation and tests).
+pub fn schema(class: Class) -> Result<Vec<Arc<Field>>, StoreError> {
+    match class {
+        Class::NetworkActivity => fields::<rows::NetworkRow>(),
+        Class::DnsActivity => fields::<rows::DnsRow>(),
+        Class::FileSystemActivity => fields::<rows::FileRow>(),
+        Class::Authentication => fields::<rows::AuthRow>(),
+        Class::EventLogActivity => fields::<rows::LogRow>(),
+    }
+}
+
+/// Events of one class as a record batch, in the order given.
+fn batch(class: Class, events: &[&Event]) -> Result<RecordBatch, StoreError> {
+    macro_rules! rows_of {
+        ($variant:ident, $row:path) => {{
+            let rows: Vec<_> = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::$variant(x) => Some($row(x)),
+                    _ => None,
+                })
+                .collect();
+            to_batch(&rows)
+        }};
+    }
+    match class {
+        Class::NetworkActivity => rows_of!(Flow, rows::network_row),
+        Class::DnsActivity => rows_of!(Dns, rows::dns_row),
+        Class::FileSystemActivity => rows_of!(FileAccess, rows::file_row),
+        Class::Authentication => rows_of!(Authentication, rows::auth_row),
+        Class::EventLogActivity => rows_of!(LogCleared, rows::log_row),
+    }
+}
+
+/// Writes `events` (all of `class` and `day`, sorted by time) as part `seq` of their partition.
+pub fn write_part(
+    lake: &Path,
+    class: Class,
+    day: i32,
+    seq: u64,
+    events: &[&Event],
+) -> Result<PartInfo, StoreError> {
+    let dir = partition_dir(lake, class, day);
+    std::fs::create_dir_all(&dir).map_err(|e| StoreError::io(&dir, e))?;
+    let name = format!("part-{seq:08}.parquet");
+    let final_path = dir.join(&name);
+    let temp = dir.join(format!(".{name}.tmp"));
+    let batch = batch(class, events)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP))
+        .set_created_by(format!("breachscope {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let file = File::create(&temp).map_err(|e| StoreError::io(&temp, e))?;
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props))
+        .map_err(|e| StoreError::Parquet(e.to_string()))?;
+    writer
+        .write(&batch)
+        .map_err(|e| StoreError::Parquet(e.to_string()))?;
+    let mut file = writer
+        .into_inner()
+        .map_err(|e| StoreError::Parquet(e.to_string()))?;
+    file.flush().map_err(|e| StoreError::io(&temp, e))?;
+    file.sync_all().map_err(|e| StoreError::io(&temp, e))?;
+    let bytes = file.metadata().map_err(|e| StoreError::io(&temp, e))?.len();
+    drop(file);
+    std::fs::rename(&temp, &final_path).map_err(|e| StoreError::io(&final_path, e))?;
+    sync_dir(&dir)?;
+    let times = events.iter().map(|e| e.time());
+    Ok(PartInfo {
+        path: format!("class_uid={}/event_day={day:08}/{name}", class.uid()),
+        class,
+        day,
+        rows: events.len() as u64,
+        bytes,
+        min_time: times.clone().min().unwrap_or(0),
+        max_time: times.max().unwrap_or(0),
+    })
+}
+
+/// Makes a directory's entries (a rename) durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::io(dir, e))
+}
+
+fn read_rows<R: Serialize + DeserializeOwned>(path: &Path) -> Result<Vec<R>, StoreError> {
+    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(ROW_GROUP).build())
+        .map_err(|e| StoreError::Parquet(format!("{}: {e}", path.display())))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| StoreError::Parquet(format!("{}: {e}", path.display())))?;
+        let rows: Vec<R> = serde_arrow::from_record_batch(&batch)
+            .map_err(|e| StoreError::Schema(format!("{}: {e}", path.display())))?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The events of a part, in its order.
+pub fn read_part(path: &Path, class: Class) -> Result<Vec<Event>, StoreError> {
+    let bad = |e: rows::RowError| StoreError::Schema(format!("{}: {e}", path.display()));
+    Ok(match class {
+        Class::NetworkActivity => read_rows::<rows::NetworkRow>(path)?
+            .into_iter()
+            .map(|r| rows::flow(r).map(Event::Flow))
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        Class::DnsActivity => read_rows::<rows::DnsRow>(path)?
+            .into_iter()
+            .map(|r| rows::dns(r).map(Event::Dns))
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        Class::FileSystemActivity => read_rows::<rows::FileRow>(path)?
+            .into_iter()
+            .map(|r| rows::file_access(r).map(Event::FileAccess))
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        Class::Authentication => read_rows::<rows::AuthRow>(path)?
+            .into_iter()
+            .map(|r| rows::authentication(r).map(Event::Authentication))
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        Class::EventLogActivity => read_rows::<rows::LogRow>(path)?
+            .into_iter()
+            .map(|r| rows::log_cleared(r).map(Event::LogCleared))
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_utc_calendar_days() {
+        assert_eq!(event_day(0), 19_700_101);
+        assert_eq!(event_day(-1), 19_691_231);
+        // 2025-02-24T02:37:30Z
+        assert_eq!(event_day(1_740_364_650_000_000), 20_250_224);
+        assert_eq!(event_day(951_782_400_000_000), 20_000_229);
+    }
+}

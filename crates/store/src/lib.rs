@@ -1,0 +1,273 @@
+//! breachscope's evidence store: every normalised event in an OCSF Parquet lake
+//! (`DIR/lake/class_uid=<n>/event_day=<YYYYMMDD>/part-<seq>.parquet`, the layout Amazon Security
+//! Lake uses) and a SQLite catalog (`DIR/catalog.sqlite`) of the inputs read, how far, and the
+//! parts written.
+//!
+//! * [`rows`]: events as OCSF rows (nested structs, signed integers, `time` in ms beside the
+//!   exact µs) and back;
+//! * [`lake`]: writing and reading parts;
+//! * [`catalog`]: the SQLite catalog.
+//!
+//! Crash safety: a part is written under a temporary name, synced and renamed; the catalog
+//! commits the parts and the input positions that produced them in one transaction, after the
+//! renames. A crash before the commit leaves parts the catalog does not list: [`Store::open`]
+//! deletes them (and any temporary file), and the inputs are read again from the positions the
+//! catalog holds — so the lake holds each event exactly once. One process writes at a time
+//! (an exclusive lock on `DIR/.lock`).
+
+pub mod catalog;
+pub mod lake;
+pub mod rows;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use breachscope_model::Event;
+
+pub use catalog::{Catalog, InputRecord, PartRecord};
+pub use lake::PartInfo;
+pub use rows::Class;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file or directory could not be used.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Parquet could not be written or read.
+    #[error("parquet: {0}")]
+    Parquet(String),
+    /// Rows did not fit the schema.
+    #[error("schema: {0}")]
+    Schema(String),
+    /// The catalog failed.
+    #[error("catalog: {0}")]
+    Catalog(String),
+    /// Another process holds the store.
+    #[error("{0} is in use by another breachscope process")]
+    Locked(PathBuf),
+}
+
+impl StoreError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A part holds at most this many rows; a partition's parts are merged while smaller.
+pub const PART_ROWS: usize = 1 << 20;
+
+/// The store, opened for writing.
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    lake: PathBuf,
+    catalog: Catalog,
+    _lock: File,
+}
+
+/// What a batch or a compaction wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Parts written.
+    pub parts: Vec<PartInfo>,
+    /// Rows written.
+    pub rows: u64,
+}
+
+impl Store {
+    /// Opens the store at `dir` (creating it), takes its lock, and removes what an interrupted
+    /// run left: temporary files and parts the catalog does not list.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let lake = dir.join("lake");
+        std::fs::create_dir_all(&lake).map_err(|e| StoreError::io(&lake, e))?;
+        let lock_path = dir.join(".lock");
+        let lock = File::create(&lock_path).map_err(|e| StoreError::io(&lock_path, e))?;
+        lock_exclusive(&lock).map_err(|_| StoreError::Locked(dir.to_path_buf()))?;
+        let catalog = Catalog::open(&dir.join("catalog.sqlite"))?;
+        let store = Store {
+            root: dir.to_path_buf(),
+            lake,
+            catalog,
+            _lock: lock,
+        };
+        store.remove_orphans()?;
+        Ok(store)
+    }
+
+    /// The store's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The lake's directory.
+    pub fn lake(&self) -> &Path {
+        &self.lake
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    fn remove_orphans(&self) -> Result<(), StoreError> {
+        let listed: BTreeSet<String> = self
+            .catalog
+            .parts(None)?
+            .into_iter()
+            .map(|p| p.info.path)
+            .collect();
+        for class_dir in read_dir(&self.lake)? {
+            for day_dir in read_dir(&class_dir)? {
+                for file in read_dir(&day_dir)? {
+                    let relative = file
+                        .strip_prefix(&self.lake)
+                        .map(|p| p.to_string_lossy().replace('\\', "/"))
+                        .unwrap_or_default();
+                    if !listed.contains(&relative) {
+                        std::fs::remove_file(&file).map_err(|e| StoreError::io(&file, e))?;
+                    }
+                }
+                // An emptied partition directory goes too.
+                let _ = std::fs::remove_dir(&day_dir);
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `events` as parts (grouped by class and UTC day, sorted by time) and commits them
+    /// with the `inputs` that produced them and `settings`, in one catalog transaction after
+    /// the parts are in place.
+    pub fn write_batch(
+        &mut self,
+        events: &[Event],
+        inputs: &mut [InputRecord],
+        settings: &[(String, String)],
+    ) -> Result<Written, StoreError> {
+        let mut groups: BTreeMap<(Class, i32), Vec<&Event>> = BTreeMap::new();
+        for e in events {
+            groups
+                .entry((Class::of(e), lake::event_day(e.time())))
+                .or_default()
+                .push(e);
+        }
+        let pieces: usize = groups.values().map(|g| g.len().div_ceil(PART_ROWS)).sum();
+        let mut seq = self.catalog.next_part_numbers(pieces as u64)?;
+        let mut written = Written::default();
+        for ((class, day), mut group) in groups {
+            // Stable: events of one time keep the order they were read in.
+            group.sort_by_key(|e| e.time());
+            for chunk in group.chunks(PART_ROWS) {
+                let part = lake::write_part(&self.lake, class, day, seq, chunk)?;
+                seq += 1;
+                written.rows += part.rows;
+                written.parts.push(part);
+            }
+        }
+        self.catalog.commit(&written.parts, &[], inputs, settings)?;
+        Ok(written)
+    }
+
+    /// Merges each partition's parts while they are smaller than [`PART_ROWS`] together: many
+    /// small parts (one per incremental ingest) become few, sorted by time. The merged part is
+    /// committed in place of its sources, which are deleted after the commit.
+    pub fn compact(&mut self) -> Result<Written, StoreError> {
+        let mut by_partition: BTreeMap<(Class, i32), Vec<PartRecord>> = BTreeMap::new();
+        for p in self.catalog.parts(None)? {
+            by_partition
+                .entry((p.info.class, p.info.day))
+                .or_default()
+                .push(p);
+        }
+        let mut written = Written::default();
+        for ((class, day), parts) in by_partition {
+            let small: Vec<&PartRecord> = parts
+                .iter()
+                .filter(|p| (p.info.rows as usize) < PART_ROWS)
+                .collect();
+            if small.len() < 2 {
+                continue;
+            }
+            let mut events = Vec::new();
+            for p in &small {
+                events.extend(lake::read_part(&self.lake.join(&p.info.path), class)?);
+            }
+            // Parts were written in order: a stable sort keeps read order within a time.
+            events.sort_by_key(Event::time);
+            let refs: Vec<&Event> = events.iter().collect();
+            let pieces = refs.len().div_ceil(PART_ROWS) as u64;
+            let first = self.catalog.next_part_numbers(pieces)?;
+            let mut new = Vec::new();
+            for (seq, chunk) in (first..).zip(refs.chunks(PART_ROWS)) {
+                new.push(lake::write_part(&self.lake, class, day, seq, chunk)?);
+            }
+            let removed: Vec<i64> = small.iter().map(|p| p.id).collect();
+            self.catalog.commit(&new, &removed, &mut [], &[])?;
+            for p in &small {
+                let path = self.lake.join(&p.info.path);
+                std::fs::remove_file(&path).map_err(|e| StoreError::io(&path, e))?;
+            }
+            written.rows += new.iter().map(|p| p.rows).sum::<u64>();
+            written.parts.extend(new);
+        }
+        Ok(written)
+    }
+
+    /// The events of every part of `class` whose days lie in `days` (all days when `None`),
+    /// partition by partition in day order, each partition sorted by time.
+    pub fn read_class(
+        &self,
+        class: Class,
+        days: Option<std::ops::RangeInclusive<i32>>,
+    ) -> Result<Vec<Vec<Event>>, StoreError> {
+        let mut by_day: BTreeMap<i32, Vec<Event>> = BTreeMap::new();
+        for p in self.catalog.parts(Some(class))? {
+            if days.as_ref().is_some_and(|d| !d.contains(&p.info.day)) {
+                continue;
+            }
+            by_day
+                .entry(p.info.day)
+                .or_default()
+                .extend(lake::read_part(&self.lake.join(&p.info.path), class)?);
+        }
+        Ok(by_day
+            .into_values()
+            .map(|mut events| {
+                events.sort_by_key(Event::time);
+                events
+            })
+            .collect())
+    }
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let mut out = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for e in entries {
+                out.push(e.map_err(|e| StoreError::io(dir, e))?.path());
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(StoreError::io(dir, e)),
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Takes an exclusive advisory lock (`flock`), failing at once if another process holds it.
+fn lock_exclusive(file: &File) -> std::io::Result<()> {
+    file.try_lock().map_err(|e| match e {
+        std::fs::TryLockError::Error(e) => e,
+        std::fs::TryLockError::WouldBlock => std::io::Error::from(std::io::ErrorKind::WouldBlock),
+    })
+}
