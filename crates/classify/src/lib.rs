@@ -430,13 +430,13 @@ impl Classifier {
                 let (Some(category), Some(&(s, e))) = (category, fields.get(i)) else {
                     continue;
                 };
-                if !found.iter().any(|f| f.category == *category) {
-                    if let Some(v) = normal_cell(category, &rows.field(s, e)) {
-                        found.push(Found {
-                            category,
-                            normal: v,
-                        });
-                    }
+                if !found.iter().any(|f| f.category == *category)
+                    && let Some(v) = normal_cell(category, &rows.field(s, e))
+                {
+                    found.push(Found {
+                        category,
+                        normal: v,
+                    });
                 }
             }
             if found.iter().any(|f| PERSONAL.contains(&f.category)) {

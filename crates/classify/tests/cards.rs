@@ -113,7 +113,7 @@ fn layouts(n: &str) -> [String; 3] {
         14 => vec![4, 6, 4],
         _ => {
             let mut g = vec![4; n.len() / 4];
-            if n.len() % 4 != 0 {
+            if !n.len().is_multiple_of(4) {
                 g.push(n.len() % 4);
             }
             g

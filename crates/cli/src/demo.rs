@@ -86,16 +86,15 @@ pub fn ensure_generated(
 ) -> Result<(Truth, bool)> {
     let wanted = scenario.to_toml()?;
     let truth_path = dir.join("truth.json");
-    if !regenerate {
-        if let (Ok(existing), Ok(truth)) = (
+    if !regenerate
+        && let (Ok(existing), Ok(truth)) = (
             std::fs::read_to_string(dir.join("scenario.toml")),
             std::fs::read_to_string(&truth_path),
-        ) {
-            if existing == wanted {
-                let truth: Truth = serde_json::from_str(&truth).context("truth.json")?;
-                return Ok((truth, false));
-            }
-        }
+        )
+        && existing == wanted
+    {
+        let truth: Truth = serde_json::from_str(&truth).context("truth.json")?;
+        return Ok((truth, false));
     }
     if dir.exists() {
         let is_demo = truth_path.exists() || dir.join("scenario.toml").exists();

@@ -262,7 +262,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     for event in merge.by_ref() {
         engine.observe(&event);
         n += 1;
-        if n % 200_000 == 0 {
+        if n.is_multiple_of(200_000) {
             bar.set_message(format!(
                 "{n} events analysed, evidence up to {}",
                 format_rfc3339(event.observed_at())
@@ -432,31 +432,31 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         })
         .collect();
     let notification = breachscope_scope::assess(&exposures, detected_at);
-    if args.scan_all {
-        if let Some(c) = &classifier {
-            bar.set_message("classifying every file on the shares (--scan-all)");
-            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-            let all: Vec<(PathBuf, Vec<breachscope_classify::walk::ScanEntry>)> = shares
-                .values()
-                .map(|root| {
-                    (
-                        root.clone(),
-                        breachscope_classify::walk::scan_tree(
-                            c,
-                            root,
-                            threads,
-                            1 << 30,
-                            None,
-                            &|_, _| {},
-                        )
-                        .0,
+    if args.scan_all
+        && let Some(c) = &classifier
+    {
+        bar.set_message("classifying every file on the shares (--scan-all)");
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let all: Vec<(PathBuf, Vec<breachscope_classify::walk::ScanEntry>)> = shares
+            .values()
+            .map(|root| {
+                (
+                    root.clone(),
+                    breachscope_classify::walk::scan_tree(
+                        c,
+                        root,
+                        threads,
+                        1 << 30,
+                        None,
+                        &|_, _| {},
                     )
-                })
-                .collect();
-            std::fs::create_dir_all(&args.out)
-                .with_context(|| format!("cannot create {}", args.out.display()))?;
-            crate::scan::write_json(&args.out.join("share-scan.json"), &all)?;
-        }
+                    .0,
+                )
+            })
+            .collect();
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("cannot create {}", args.out.display()))?;
+        crate::scan::write_json(&args.out.join("share-scan.json"), &all)?;
     }
     bar.finish_and_clear();
     let report = r::Report {

@@ -346,10 +346,11 @@ fn read_evtx<W: Write>(
     let mut write_error = None;
     let stats = reader.map_parsed(parsed?, |item| match item {
         Ok(event) => {
-            if !count_only && write_error.is_none() {
-                if let Err(e) = write_event(out, &event, ctx) {
-                    write_error = Some(e);
-                }
+            if !count_only
+                && write_error.is_none()
+                && let Err(e) = write_event(out, &event, ctx)
+            {
+                write_error = Some(e);
             }
         }
         Err(rejected) => {

@@ -242,10 +242,10 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         all.push((dir.clone(), entries));
     }
     bar.finish_and_clear();
-    if !args.no_cache {
-        if let Err(e) = cache.save() {
-            eprintln!("breachscope: warning: the classification cache could not be saved: {e}");
-        }
+    if !args.no_cache
+        && let Err(e) = cache.save()
+    {
+        eprintln!("breachscope: warning: the classification cache could not be saved: {e}");
     }
     let (mut scanned, mut bytes, mut errors, mut with_personal) = (0u64, 0u64, 0u64, 0u64);
     for (_, entries) in &all {

@@ -213,12 +213,13 @@ pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
         for e in entities(a) {
             if let Some(&j) = index.get(&e) {
                 let root = uf.find(j);
-                if let Some(&(first, last)) = span.get(&root) {
-                    if a.time >= first - 86_400_000_000 && a.time <= last + 86_400_000_000 {
-                        uf.union(i, j);
-                        joined = true;
-                        break;
-                    }
+                if let Some(&(first, last)) = span.get(&root)
+                    && a.time >= first - 86_400_000_000
+                    && a.time <= last + 86_400_000_000
+                {
+                    uf.union(i, j);
+                    joined = true;
+                    break;
                 }
             }
         }

@@ -402,56 +402,55 @@ impl Engine {
         if let Some(score) =
             self.beacon
                 .observe(&self.config.beaconing, host, ext, f.start, sent, t)
+            && judging
         {
-            if judging {
-                let prevalence = self.history.prevalence(
-                    ext,
-                    t,
-                    self.config.new_external_destination.prevalence_days,
-                );
-                let active = self
-                    .history
-                    .active_hosts(t, self.config.new_external_destination.prevalence_days)
+            let prevalence = self.history.prevalence(
+                ext,
+                t,
+                self.config.new_external_destination.prevalence_days,
+            );
+            let active = self
+                .history
+                .active_hosts(t, self.config.new_external_destination.prevalence_days)
+                .max(1);
+            let rare = prevalence
+                <= ((active as f64 * self.config.new_external_destination.max_prevalence).floor()
+                    as usize)
                     .max(1);
-                let rare = prevalence
-                    <= ((active as f64 * self.config.new_external_destination.max_prevalence)
-                        .floor() as usize)
-                        .max(1);
-                let severity = if score.total >= self.config.beaconing.high_score && rare {
-                    Severity::High
-                } else {
-                    Severity::Medium
-                };
-                let summary = format!(
-                    "{} connected to {} {} times in {} h at a median interval of {:.0} s (beacon score {:.2}: timing {:.2}, sizes {:.2}, hours {:.2}, duration {:.2}; alert at {:.2}); {} of {} active hosts use this address",
-                    self.history.host_label(host),
-                    self.history.external_label(ext),
-                    score.connections,
-                    self.config.beaconing.window_hours,
-                    score.median_interval,
-                    score.total,
-                    score.ts,
-                    score.ds,
-                    score.hist,
-                    score.dur,
-                    self.config.beaconing.alert_score,
-                    prevalence,
-                    active
-                );
-                self.raise(Alert {
-                    id: String::new(),
-                    detector: "beaconing",
-                    time: t,
-                    severity,
-                    score: score.total,
-                    stage: Stage::CommandAndControl,
-                    hosts: vec![host],
-                    accounts: Vec::new(),
-                    external: vec![ext],
-                    shares: Vec::new(),
-                    summary,
-                });
-            }
+            let severity = if score.total >= self.config.beaconing.high_score && rare {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            let summary = format!(
+                "{} connected to {} {} times in {} h at a median interval of {:.0} s (beacon score {:.2}: timing {:.2}, sizes {:.2}, hours {:.2}, duration {:.2}; alert at {:.2}); {} of {} active hosts use this address",
+                self.history.host_label(host),
+                self.history.external_label(ext),
+                score.connections,
+                self.config.beaconing.window_hours,
+                score.median_interval,
+                score.total,
+                score.ts,
+                score.ds,
+                score.hist,
+                score.dur,
+                self.config.beaconing.alert_score,
+                prevalence,
+                active
+            );
+            self.raise(Alert {
+                id: String::new(),
+                detector: "beaconing",
+                time: t,
+                severity,
+                score: score.total,
+                stage: Stage::CommandAndControl,
+                hosts: vec![host],
+                accounts: Vec::new(),
+                external: vec![ext],
+                shares: Vec::new(),
+                summary,
+            });
         }
         // Volume.
         if let Some(finding) = self.volume.observe(
@@ -461,10 +460,9 @@ impl Engine {
             ext,
             out,
             &pos,
-        ) {
-            if judging {
-                self.volume_alert(finding, t);
-            }
+        ) && judging
+        {
+            self.volume_alert(finding, t);
         }
         // New, rare destination.
         let learning_end = self.learning_end();
@@ -517,10 +515,10 @@ impl Engine {
         t: Micros,
         pos: crate::clock::Position,
     ) {
-        if let (Some(ip), Some(name)) = (a.client_ip, a.client_name.as_deref()) {
-            if name.parse::<IpAddr>().is_err() {
-                self.history.name_host(ip, name);
-            }
+        if let (Some(ip), Some(name)) = (a.client_ip, a.client_name.as_deref())
+            && name.parse::<IpAddr>().is_err()
+        {
+            self.history.name_host(ip, name);
         }
         if let Some(ip) = a.client_ip {
             self.history.host_active(ip, t);
@@ -634,36 +632,35 @@ impl Engine {
             hour,
             pos.day,
             established,
-        ) {
-            if judging {
-                let score =
-                    (0.5 + 0.05 * (f.files as f64 / f.threshold.max(1.0)).log2() * 4.0).min(0.85);
-                let summary = format!(
-                    "{} read {} distinct files in {} directories within an hour (from {}), above {:.0} = max({}, {:.0}× the {} largest hourly count of {:.0})",
-                    a.account,
-                    f.files,
-                    f.directories,
-                    host_label,
-                    f.threshold,
-                    self.config.mass_file_read.min_files,
-                    self.config.mass_file_read.factor,
-                    if f.peer_baseline {
-                        "peers' 95th-percentile"
-                    } else {
-                        "account's"
-                    },
-                    f.baseline
-                );
-                self.file_alert(
-                    a,
-                    "mass_file_read",
-                    t,
-                    severity_of(score).min(Severity::Medium),
-                    score,
-                    Stage::Collection,
-                    summary,
-                );
-            }
+        ) && judging
+        {
+            let score =
+                (0.5 + 0.05 * (f.files as f64 / f.threshold.max(1.0)).log2() * 4.0).min(0.85);
+            let summary = format!(
+                "{} read {} distinct files in {} directories within an hour (from {}), above {:.0} = max({}, {:.0}× the {} largest hourly count of {:.0})",
+                a.account,
+                f.files,
+                f.directories,
+                host_label,
+                f.threshold,
+                self.config.mass_file_read.min_files,
+                self.config.mass_file_read.factor,
+                if f.peer_baseline {
+                    "peers' 95th-percentile"
+                } else {
+                    "account's"
+                },
+                f.baseline
+            );
+            self.file_alert(
+                a,
+                "mass_file_read",
+                t,
+                severity_of(score).min(Severity::Medium),
+                score,
+                Stage::Collection,
+                summary,
+            );
         }
     }
 

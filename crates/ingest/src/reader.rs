@@ -211,14 +211,14 @@ impl<P: LineParser + ?Sized> EvidenceReader<'_, P> {
     fn close(&mut self) {
         if let Some(lines) = self.lines.take() {
             let mut raw = lines.into_inner().into_hashing();
-            if let Err(e) = io::copy(&mut raw, &mut io::sink()) {
-                if self.stats.failure.is_none() {
-                    self.stats.failure = Some(ReadFailure {
-                        after_line: self.stats.lines,
-                        after_records: self.stats.records,
-                        message: e.to_string(),
-                    });
-                }
+            if let Err(e) = io::copy(&mut raw, &mut io::sink())
+                && self.stats.failure.is_none()
+            {
+                self.stats.failure = Some(ReadFailure {
+                    after_line: self.stats.lines,
+                    after_records: self.stats.records,
+                    message: e.to_string(),
+                });
             }
             self.hash = Some((raw.hasher, raw.bytes));
         }
@@ -260,10 +260,10 @@ impl<P: LineParser + ?Sized> Iterator for EvidenceReader<'_, P> {
                     return None;
                 }
             };
-            if consumed > 0 {
-                if let Some(lines) = self.lines.as_mut() {
-                    lines.consume(consumed);
-                }
+            if consumed > 0
+                && let Some(lines) = self.lines.as_mut()
+            {
+                lines.consume(consumed);
             }
             match outcome {
                 LineOutcome::Event(event) => {

@@ -646,10 +646,8 @@ impl<'a> Simulation<'a> {
                 let start = t + rng.range(60_000_000, 600_000_000) as Micros;
                 let parts = if spike { 2 } else { rng.range(1, 3) };
                 let end = self.upload(rng, out, start, (victim_ip, &exfil), archive, parts);
-                if spike {
-                    if let Some(p) = self.intrusion.as_mut() {
-                        p.last_beacon = end + 3_600_000_000;
-                    }
+                if spike && let Some(p) = self.intrusion.as_mut() {
+                    p.last_beacon = end + 3_600_000_000;
                 }
             }
         }
@@ -729,20 +727,20 @@ impl<'a> Simulation<'a> {
                 },
             ));
         }
-        if let Some((d, admin, share)) = self.traps.migration {
-            if d == date {
-                let all = self.share_files[share].clone();
-                let start = local_micros(&self.zone, date, rng.uniform(10.0, 11.0) * 3600.0);
-                self.smb_session(rng, out, start, admin, share, &all, false);
-            }
+        if let Some((d, admin, share)) = self.traps.migration
+            && d == date
+        {
+            let all = self.share_files[share].clone();
+            let start = local_micros(&self.zone, date, rng.uniform(10.0, 11.0) * 3600.0);
+            self.smb_session(rng, out, start, admin, share, &all, false);
         }
-        if let Some((d, who)) = self.traps.large_upload {
-            if d == date {
-                let ip = self.company.workstations[who].ip;
-                let start = local_micros(&self.zone, date, rng.uniform(13.5, 15.0) * 3600.0);
-                let bytes = rng.range(2_000_000_000, 4_000_000_000);
-                self.upload(rng, out, start, (ip, &self.company.file_sharing), bytes, 1);
-            }
+        if let Some((d, who)) = self.traps.large_upload
+            && d == date
+        {
+            let ip = self.company.workstations[who].ip;
+            let start = local_micros(&self.zone, date, rng.uniform(13.5, 15.0) * 3600.0);
+            let bytes = rng.range(2_000_000_000, 4_000_000_000);
+            self.upload(rng, out, start, (ip, &self.company.file_sharing), bytes, 1);
         }
     }
 

@@ -444,35 +444,35 @@ fn traps_truth(
             end: day(d, 24.0),
         });
     }
-    if let Some(v) = company.vacationer {
-        if let Some((a, b)) = company.employees[v].vacation {
-            traps.push(TrapTruth {
-                kind: "vacation".into(),
-                hosts: vec![ws(v)],
-                accounts: vec![company.employees[v].account.clone()],
-                external: vec![],
-                shares: vec![],
-                start: day(a, 0.0),
-                end: day(b, 24.0),
-            });
-        }
+    if let Some(v) = company.vacationer
+        && let Some((a, b)) = company.employees[v].vacation
+    {
+        traps.push(TrapTruth {
+            kind: "vacation".into(),
+            hosts: vec![ws(v)],
+            accounts: vec![company.employees[v].account.clone()],
+            external: vec![],
+            shares: vec![],
+            start: day(a, 0.0),
+            end: day(b, 24.0),
+        });
     }
-    if let Some(h) = company.new_hire {
-        if let Some(d) = company.employees[h].hired {
-            traps.push(TrapTruth {
-                kind: "new_hire".into(),
-                hosts: vec![ws(h)],
-                accounts: vec![company.employees[h].account.clone()],
-                external: vec![],
-                shares: vec![
-                    company.departments[company.employees[h].department]
-                        .name
-                        .clone(),
-                ],
-                start: day(d, 0.0),
-                end: day(end, 24.0),
-            });
-        }
+    if let Some(h) = company.new_hire
+        && let Some(d) = company.employees[h].hired
+    {
+        traps.push(TrapTruth {
+            kind: "new_hire".into(),
+            hosts: vec![ws(h)],
+            accounts: vec![company.employees[h].account.clone()],
+            external: vec![],
+            shares: vec![
+                company.departments[company.employees[h].department]
+                    .name
+                    .clone(),
+            ],
+            start: day(d, 0.0),
+            end: day(end, 24.0),
+        });
     }
     Ok(traps)
 }

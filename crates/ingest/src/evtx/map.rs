@@ -140,14 +140,14 @@ impl Mapper {
     fn locate(&self, object: &str) -> (String, String, bool) {
         let lower = object.to_lowercase();
         for (root, share) in &self.roots {
-            if let Some(rest) = lower.strip_prefix(root.as_str()) {
-                if rest.is_empty() || rest.starts_with('\\') {
-                    // Cut the original by the root's length in characters (lower-casing can
-                    // change a character's length in bytes).
-                    let skip = root.chars().count();
-                    let original: String = object.chars().skip(skip).collect();
-                    return (share.clone(), relative_path(&original), true);
-                }
+            if let Some(rest) = lower.strip_prefix(root.as_str())
+                && (rest.is_empty() || rest.starts_with('\\'))
+            {
+                // Cut the original by the root's length in characters (lower-casing can
+                // change a character's length in bytes).
+                let skip = root.chars().count();
+                let original: String = object.chars().skip(skip).collect();
+                return (share.clone(), relative_path(&original), true);
             }
         }
         (String::new(), object.to_owned(), false)
@@ -252,16 +252,16 @@ impl Mapper {
         let src_ip = parse_address(r.get("IpAddress"));
         let workstation = r.get("WorkstationName").map(str::to_owned);
         let session = r.get(session_field).map(str::to_owned);
-        if id == 4624 {
-            if let Some(logon_id) = &session {
-                self.sessions.insert(
-                    (r.computer.clone(), logon_id.clone()),
-                    Session {
-                        ip: src_ip,
-                        workstation: workstation.clone(),
-                    },
-                );
-            }
+        if id == 4624
+            && let Some(logon_id) = &session
+        {
+            self.sessions.insert(
+                (r.computer.clone(), logon_id.clone()),
+                Session {
+                    ip: src_ip,
+                    workstation: workstation.clone(),
+                },
+            );
         }
         let protocol = match (r.get("AuthenticationPackageName"), r.get("LmPackageName")) {
             (Some(p), Some(lm)) if p.eq_ignore_ascii_case("NTLM") => Some(lm.to_owned()),

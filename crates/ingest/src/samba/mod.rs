@@ -589,10 +589,10 @@ fn tsocket_address(text: &str) -> (Option<IpAddr>, Option<u16>) {
         .strip_prefix("ipv4:")
         .or_else(|| text.strip_prefix("ipv6:"))
         .unwrap_or(text);
-    if let Some(inner) = rest.strip_prefix('[') {
-        if let Some((addr, port)) = inner.split_once("]:") {
-            return (parse_ip(addr), port.parse().ok());
-        }
+    if let Some(inner) = rest.strip_prefix('[')
+        && let Some((addr, port)) = inner.split_once("]:")
+    {
+        return (parse_ip(addr), port.parse().ok());
     }
     match rest.rsplit_once(':') {
         Some((addr, port)) if parse_ip(addr).is_some() => (parse_ip(addr), port.parse().ok()),
@@ -705,10 +705,10 @@ impl LineParser for SambaParser {
                     return self.auth_record(body);
                 }
                 if starts_indented {
-                    if let Some((time, pid)) = self.pending_header.clone() {
-                        if self.looks_like_audit(body) {
-                            return self.audit_record(time, None, pid.as_deref(), body);
-                        }
+                    if let Some((time, pid)) = self.pending_header.clone()
+                        && self.looks_like_audit(body)
+                    {
+                        return self.audit_record(time, None, pid.as_deref(), body);
                     }
                     // A continuation line of another debug message.
                     return LineOutcome::Skipped;

@@ -78,10 +78,10 @@ fn time_value(v: &serde_json::Value) -> Result<(i64, bool), String> {
             Ok((seconds_to_micros(f, "ts")?, false))
         }
         serde_json::Value::String(s) => {
-            if let Some((t, used)) = parse_rfc3339(s.as_bytes()) {
-                if used == s.len() {
-                    return Ok((t, false));
-                }
+            if let Some((t, used)) = parse_rfc3339(s.as_bytes())
+                && used == s.len()
+            {
+                return Ok((t, false));
             }
             if let Some(t) = parse_epoch_seconds(s.as_bytes()) {
                 return Ok((t, false));

@@ -196,10 +196,10 @@ fn transport(proto: Option<&str>, ip_proto: Option<u64>) -> Transport {
 impl RawRecord<'_> {
     pub(crate) fn into_flow(self) -> Result<Event, String> {
         let start = self.ts.ok_or("missing ts")?;
-        if let Some(d) = self.duration {
-            if d < 0 {
-                return Err("duration is negative".into());
-            }
+        if let Some(d) = self.duration
+            && d < 0
+        {
+            return Err("duration is negative".into());
         }
         Ok(Event::Flow(Flow {
             start,

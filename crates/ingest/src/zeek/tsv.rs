@@ -104,16 +104,16 @@ pub(crate) fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'x') {
-            if let Some(v) = bytes
+        if bytes[i] == b'\\'
+            && bytes.get(i + 1) == Some(&b'x')
+            && let Some(v) = bytes
                 .get(i + 2..i + 4)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 4;
-                continue;
-            }
+        {
+            out.push(v);
+            i += 4;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -248,12 +248,11 @@ impl TsvHeader {
         let mut first_error: Option<String> = None;
         let mut take =
             |found: usize, value: &'a str, raw: &mut RawRecord<'a>, redacted: &mut bool| {
-                if first_error.is_none() {
-                    if let Some(&column) = self.columns.get(found) {
-                        if let Err(e) = self.assign(raw, redacted, column, value) {
-                            first_error = Some(e);
-                        }
-                    }
+                if first_error.is_none()
+                    && let Some(&column) = self.columns.get(found)
+                    && let Err(e) = self.assign(raw, redacted, column, value)
+                {
+                    first_error = Some(e);
                 }
             };
         if sep.len() == 1 {
