@@ -4,6 +4,7 @@
 //! writers and reports progress and problems. See `breachscope --help`.
 
 mod demo;
+mod ingest;
 mod investigate;
 mod normalize;
 mod office_zone;
@@ -33,6 +34,8 @@ struct Cli {
 enum Command {
     /// Generate a simulated company with an intrusion (or reuse it) and investigate it.
     Demo(demo::DemoArgs),
+    /// Normalise evidence into the store's OCSF Parquet lake, reading only what is new.
+    Ingest(ingest::IngestArgs),
     /// Read the evidence, detect, correlate into incidents and write report.json.
     Investigate(investigate::InvestigateArgs),
     /// Read evidence (Zeek conn/dns logs, Samba audit logs) and write it as OCSF JSON lines.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => demo::run(&args),
+        Command::Ingest(args) => ingest::run(&args),
         Command::Investigate(args) => investigate::run(&args),
         Command::Normalize(args) => normalize::run(&args),
         Command::Scan(args) => scan::run(&args),

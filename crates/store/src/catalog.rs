@@ -152,6 +152,23 @@ impl Catalog {
         self.inputs_where("head_hash = ?1", head_hash)
     }
 
+    /// The inputs whose consumed content is shorter than `len` bytes (their head hash covers
+    /// less than a full head, so a head lookup cannot find them).
+    pub fn inputs_with_short_head(&self, len: u64) -> Result<Vec<InputRecord>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare(&format!(
+                "SELECT {INPUT_COLUMNS} FROM inputs WHERE head_len < ?1 AND gzip = 0 ORDER BY id"
+            ))
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map([to_i64(len)], input_from_row)
+            .map_err(sql)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(sql)?;
+        Ok(rows)
+    }
+
     /// The inputs whose bytes, as last read, hash to `sha256`.
     pub fn inputs_with_sha(&self, sha256: &str) -> Result<Vec<InputRecord>, StoreError> {
         self.inputs_where("sha256 = ?1", sha256)

@@ -1,0 +1,228 @@
+//! `breachscope ingest`: evidence into the store's OCSF Parquet lake, reading only what is new
+//! since the last run (see `breachscope_pipeline::store_ingest`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use breachscope_ingest::evtx::EvtxConfig;
+use breachscope_ingest::expand_paths;
+use breachscope_model::InternalNetworks;
+use breachscope_pipeline::store_ingest::{self, FileOutcome, Options, Sources, Status};
+use breachscope_store::Store;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::options::{samba_config_in, windows_share_roots};
+
+/// Arguments of `breachscope ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The store: DIR/lake (Parquet, one directory per OCSF class and day) and
+    /// DIR/catalog.sqlite; created when absent.
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+    /// Zeek logs: files or directories (conn/dns, TSV or JSON, gzip or not).
+    #[arg(long, value_name = "PATH")]
+    pub zeek: Vec<PathBuf>,
+    /// Samba vfs_full_audit logs: files or directories.
+    #[arg(long = "samba-audit", value_name = "PATH")]
+    pub samba: Vec<PathBuf>,
+    /// Windows Security event logs (.evtx): files or directories.
+    #[arg(long, value_name = "PATH")]
+    pub evtx: Vec<PathBuf>,
+    /// Zone of local-time logs (RFC 3164 syslog, smbd's log): an IANA name, UTC, an offset
+    /// such as +09:00, or `local`. Default: inferred from the UTC offsets the evidence states,
+    /// else the machine's zone (with a warning).
+    #[arg(long, value_name = "ZONE")]
+    pub log_tz: Option<String>,
+    /// Samba `full_audit:prefix`.
+    #[arg(long, default_value = "%u|%I|%m|%S")]
+    pub samba_prefix: String,
+    /// Share root on the file server, NAME=PATH (repeatable).
+    #[arg(long = "share-root", value_name = "NAME=PATH")]
+    pub share_roots: Vec<String>,
+    /// Internal network in CIDR notation (repeatable), recorded with the store's settings.
+    #[arg(long = "internal", value_name = "CIDR")]
+    pub internal: Vec<String>,
+    /// Write what was done, file by file, as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct FileJson<'a> {
+    path: String,
+    kind: &'a str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    known_as: Option<&'a str>,
+    resumed_after: u64,
+    events: u64,
+    rejected: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    files: Vec<FileJson<'a>>,
+    events: u64,
+    per_class: &'a std::collections::BTreeMap<i32, u64>,
+    parts: usize,
+    compacted: usize,
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::New => "new",
+        Status::Appended => "appended",
+        Status::Unchanged => "unchanged",
+        Status::Failed => "failed",
+    }
+}
+
+fn progress(files: usize) -> ProgressBar {
+    let bar = ProgressBar::new(files as u64);
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files {msg}",
+        ) {
+            bar.set_style(style);
+        }
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+/// Runs the command.
+pub fn run(args: &IngestArgs) -> Result<ExitCode> {
+    if args.zeek.is_empty() && args.samba.is_empty() && args.evtx.is_empty() {
+        bail!("no evidence given: use --zeek PATH, --samba-audit PATH and/or --evtx PATH");
+    }
+    InternalNetworks::parse(&args.internal).context("--internal")?;
+    let sources = Sources {
+        zeek: expand_paths(&args.zeek)?,
+        samba: expand_paths(&args.samba)?,
+        evtx: expand_paths(&args.evtx)?,
+    };
+    let office =
+        crate::office_zone::resolve(args.log_tz.as_deref(), "", &sources.samba, &sources.zeek)?;
+    let samba = samba_config_in(
+        &args.samba_prefix,
+        office.log_zone.clone(),
+        &args.share_roots,
+        None,
+    )?;
+    let settings = vec![
+        ("office_time_zone".to_owned(), office.name.clone()),
+        (
+            "office_time_zone_source".to_owned(),
+            serde_json::to_value(office.source)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        ),
+        ("samba_prefix".to_owned(), args.samba_prefix.clone()),
+        (
+            "share_roots".to_owned(),
+            serde_json::to_string(&args.share_roots)?,
+        ),
+        (
+            "internal".to_owned(),
+            serde_json::to_string(&args.internal)?,
+        ),
+    ];
+    let mut store = Store::open(&args.store)
+        .with_context(|| format!("opening the store {}", args.store.display()))?;
+    let options = Options {
+        samba,
+        evtx: EvtxConfig {
+            threads: 0,
+            share_roots: windows_share_roots(&args.share_roots),
+        },
+        settings,
+        batch_events: 1_000_000,
+    };
+    let files = sources.zeek.len() + sources.samba.len() + sources.evtx.len();
+    let bar = progress(files);
+    let mut on_file = |f: &FileOutcome| {
+        bar.inc(1);
+        bar.set_message(f.path.display().to_string());
+        bar.suspend(|| report_file(f));
+    };
+    let summary = store_ingest::ingest(&mut store, &sources, options, &mut on_file)?;
+    bar.finish_and_clear();
+    let count = |s: Status| summary.files.iter().filter(|f| f.status == s).count();
+    println!(
+        "breachscope: {} events added to {} ({} files: {} new, {} appended, {} unchanged, {} failed); {} parts written, {} after compaction",
+        summary.events(),
+        store.root().display(),
+        summary.files.len(),
+        count(Status::New),
+        count(Status::Appended),
+        count(Status::Unchanged),
+        count(Status::Failed),
+        summary.parts,
+        summary.compacted
+    );
+    for (class, n) in &summary.per_class {
+        println!("  class_uid {class}: {n} events");
+    }
+    if let Some(path) = &args.json {
+        let json = SummaryJson {
+            files: summary
+                .files
+                .iter()
+                .map(|f| FileJson {
+                    path: f.path.display().to_string(),
+                    kind: &f.kind,
+                    status: status_name(f.status),
+                    known_as: f.known_as.as_deref(),
+                    resumed_after: f.resumed_after,
+                    events: f.events,
+                    rejected: f.rejected,
+                    error: f.error.as_deref(),
+                })
+                .collect(),
+            events: summary.events(),
+            per_class: &summary.per_class,
+            parts: summary.parts,
+            compacted: summary.compacted,
+        };
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        serde_json::to_writer_pretty(std::io::BufWriter::new(file), &json)?;
+    }
+    Ok(if count(Status::Failed) > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Says on stderr what happened to a file when it is worth saying.
+fn report_file(f: &FileOutcome) {
+    let path = f.path.display();
+    if let Some(e) = &f.error {
+        eprintln!("breachscope: {path}: {e}");
+    }
+    if let Some(old) = &f.known_as {
+        eprintln!(
+            "breachscope: {path}: the content read before as {old} ({} lines or records already in the store)",
+            f.resumed_after
+        );
+    }
+    for r in &f.rejections {
+        eprintln!("breachscope: rejected: {r}");
+    }
+    if f.rejected > f.rejections.len() as u64 {
+        eprintln!(
+            "breachscope: {path}: {} more rejected records not shown",
+            f.rejected - f.rejections.len() as u64
+        );
+    }
+}

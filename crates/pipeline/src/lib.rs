@@ -1,0 +1,7 @@
+//! breachscope's pipeline as a library, driven by the commands and the tests.
+//!
+//! * [`store_ingest`]: evidence files into the store (the lake and its catalog), reading only
+//!   what is new: new files, the appended tail of a growing file, a file rotated by rename
+//!   (recognised by its content), a copytruncated one — never an event twice, never one skipped.
+
+pub mod store_ingest;

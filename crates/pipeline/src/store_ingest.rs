@@ -1,0 +1,666 @@
+//! Evidence files into the store, reading only what is new.
+//!
+//! An input is known by its content, not its name. For a plain-text log the catalog keeps how
+//! far it was consumed — whole lines only, `consumed_bytes` and `consumed_lines` — with the
+//! SHA-256 of those bytes and of their first 4 KiB. When a file is seen again, under its own
+//! name or another, the inputs whose head matches are candidates, and the one whose consumed
+//! bytes are a prefix of the file (checked by hash, in the same pass that finds the file's last
+//! complete line) is the file's past: only the lines after it are turned into events. So
+//!
+//! * an unchanged file adds nothing; an appended one adds its new lines;
+//! * a file rotated by rename is recognised under its new name and only its tail is read, while
+//!   the new file under the old name is new content;
+//! * a copytruncated file (its content copied away, the original emptied) no longer starts with
+//!   what was consumed: it is read from the start, and the copy resumes where the original was;
+//! * a line still being written (no `\n` yet) is left for the next run.
+//!
+//! Lines before the resume point still go through the parser (a Zeek header, Samba's learned
+//! share roots), but their events are dropped. Gzip files are read whole and known by the
+//! SHA-256 of their bytes; so are EVTX files, of which a grown file at a known path has its
+//! first `consumed_lines` events dropped. Events are written in batches at file boundaries, each
+//! batch committed with the positions of the files it holds (see [`breachscope_store`]).
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use breachscope_ingest::evtx::{EvtxConfig, EvtxReader};
+use breachscope_ingest::input::open_evidence;
+use breachscope_ingest::samba::{SambaConfig, SambaParser};
+use breachscope_ingest::zeek::ZeekParser;
+use breachscope_ingest::{FileStats, InputError, LineParser, Rejected, open_reader};
+use breachscope_model::Event;
+use breachscope_store::{Class, InputRecord, Store, StoreError};
+use sha2::{Digest, Sha256};
+
+/// Bytes of a file's start whose hash indexes the catalog's inputs.
+const HEAD: u64 = 4096;
+/// Rejections printed per file; the rest are counted.
+const REJECTIONS_KEPT: usize = 20;
+
+/// Why ingestion stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The evidence to ingest, by reader (paths already expanded).
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Zeek conn/dns logs.
+    pub zeek: Vec<PathBuf>,
+    /// Samba audit logs.
+    pub samba: Vec<PathBuf>,
+    /// Windows event logs.
+    pub evtx: Vec<PathBuf>,
+}
+
+/// How to read the evidence.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The Samba reader's settings.
+    pub samba: SambaConfig,
+    /// The EVTX reader's settings.
+    pub evtx: EvtxConfig,
+    /// Settings recorded in the catalog (`log_tz`, `samba_prefix`, …).
+    pub settings: Vec<(String, String)>,
+    /// Events held before a batch is written (at the next file boundary).
+    pub batch_events: usize,
+}
+
+/// What became of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Content never seen: read from the start.
+    New,
+    /// Known content with new lines after it: the new lines were read.
+    Appended,
+    /// Nothing new.
+    Unchanged,
+    /// Could not be read.
+    Failed,
+}
+
+/// One file's outcome.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    /// The file.
+    pub path: PathBuf,
+    /// Its format (`zeek_conn`, `samba_audit`, `evtx`, …).
+    pub kind: String,
+    /// What was done.
+    pub status: Status,
+    /// The known content's last path, when it was seen under another name (a rotation).
+    pub known_as: Option<String>,
+    /// Lines (or EVTX records) already in the store before this run.
+    pub resumed_after: u64,
+    /// Events added.
+    pub events: u64,
+    /// Records rejected in the part read.
+    pub rejected: u64,
+    /// The first rejections, with their locations.
+    pub rejections: Vec<String>,
+    /// Why it could not be read.
+    pub error: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Every file.
+    pub files: Vec<FileOutcome>,
+    /// Events added, per OCSF class.
+    pub per_class: BTreeMap<i32, u64>,
+    /// Parts written (before compaction).
+    pub parts: usize,
+    /// Parts written by compaction.
+    pub compacted: usize,
+}
+
+impl Summary {
+    /// Events added in all.
+    pub fn events(&self) -> u64 {
+        self.per_class.values().sum()
+    }
+}
+
+/// The parts of a file's content that identify it.
+#[derive(Debug, Default)]
+struct Content {
+    size: u64,
+    mtime_ns: i64,
+    gzip: bool,
+    /// End of the last complete line (plain text), or the file's size.
+    boundary: u64,
+    /// Complete lines.
+    lines: u64,
+    /// Hex SHA-256 of bytes `0..boundary` (plain) or of the whole file (gzip, EVTX).
+    hash: String,
+    /// Hex SHA-256 of bytes `0..head_len`.
+    head_hash: String,
+    head_len: u64,
+    /// Hex SHA-256 of the prefixes asked for, by length.
+    prefixes: BTreeMap<u64, String>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn stat(path: &Path) -> io::Result<(u64, i64)> {
+    let m = std::fs::metadata(path)?;
+    let mtime = m
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    Ok((m.len(), mtime))
+}
+
+/// The hash of the first `len` bytes of a file.
+fn head_of(path: &Path, len: u64) -> io::Result<(Vec<u8>, String)> {
+    let mut head = Vec::new();
+    open_evidence(path)?.take(len).read_to_end(&mut head)?;
+    let hash = hex(&Sha256::digest(&head));
+    Ok((head, hash))
+}
+
+/// One pass over a plain file: its last complete line, the hash up to there, and the hashes of
+/// the prefixes of the lengths in `wanted` (each at a line end, as consumed positions are).
+fn scan_plain(path: &Path, wanted: &[u64]) -> io::Result<Content> {
+    let (size, mtime_ns) = stat(path)?;
+    let mut file = open_evidence(path)?;
+    let mut hasher = Sha256::new();
+    let mut hashed = 0u64;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut lines = 0u64;
+    let mut prefixes = BTreeMap::new();
+    let mut wanted: Vec<u64> = wanted.to_vec();
+    wanted.push(HEAD);
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut next_wanted = 0;
+    let mut buf = vec![0u8; 1 << 20];
+    // Feeds complete lines to the hasher, stopping at each wanted length for a snapshot.
+    let mut feed = |hasher: &mut Sha256, hashed: &mut u64, mut data: &[u8]| {
+        while !data.is_empty() {
+            let until = wanted
+                .get(next_wanted)
+                .map_or(u64::MAX, |&w| w.saturating_sub(*hashed));
+            if until == 0 {
+                prefixes.insert(*hashed, hex(&hasher.clone().finalize()));
+                next_wanted += 1;
+                continue;
+            }
+            let n = usize::try_from(until).unwrap_or(usize::MAX).min(data.len());
+            hasher.update(&data[..n]);
+            *hashed += n as u64;
+            data = &data[n..];
+        }
+        while wanted.get(next_wanted) == Some(hashed) {
+            prefixes.insert(*hashed, hex(&hasher.clone().finalize()));
+            next_wanted += 1;
+        }
+    };
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        match memchr::memrchr(b'\n', chunk) {
+            Some(last) => {
+                lines += memchr::memchr_iter(b'\n', &chunk[..=last]).count() as u64;
+                if !pending.is_empty() {
+                    let p = std::mem::take(&mut pending);
+                    feed(&mut hasher, &mut hashed, &p);
+                }
+                feed(&mut hasher, &mut hashed, &chunk[..=last]);
+                pending.extend_from_slice(&chunk[last + 1..]);
+            }
+            None => pending.extend_from_slice(chunk),
+        }
+    }
+    let hash = hex(&hasher.finalize());
+    let head_len = hashed.min(HEAD);
+    let head_hash = if head_len == hashed {
+        hash.clone()
+    } else {
+        prefixes.get(&HEAD).cloned().unwrap_or_default()
+    };
+    Ok(Content {
+        size,
+        mtime_ns,
+        gzip: false,
+        boundary: hashed,
+        lines,
+        hash,
+        head_hash,
+        head_len,
+        prefixes,
+    })
+}
+
+/// The whole file's hash (gzip and EVTX files, which are never appended to line by line).
+fn scan_whole(path: &Path) -> io::Result<Content> {
+    let (size, mtime_ns) = stat(path)?;
+    let mut file = open_evidence(path)?;
+    let mut hasher = Sha256::new();
+    io::copy(&mut file, &mut hasher)?;
+    let hash = hex(&hasher.finalize());
+    Ok(Content {
+        size,
+        mtime_ns,
+        gzip: true,
+        boundary: size,
+        lines: u64::MAX,
+        hash: hash.clone(),
+        head_hash: hash,
+        head_len: size,
+        prefixes: BTreeMap::new(),
+    })
+}
+
+/// The inputs of this run not committed yet, and the catalog beneath them.
+struct Known<'s> {
+    store: &'s Store,
+    pending: Vec<InputRecord>,
+}
+
+/// A known input and, when it is pending, its place among the pending ones.
+#[derive(Debug, Clone)]
+struct Past {
+    record: InputRecord,
+    slot: Option<usize>,
+}
+
+impl Known<'_> {
+    fn slot_of(&self, r: &InputRecord) -> Option<usize> {
+        r.id.and_then(|id| self.pending.iter().position(|p| p.id == Some(id)))
+    }
+
+    /// Candidates for a file's past: the inputs last seen at `path`, those whose head hash is
+    /// `head_hash`, and those whose consumed content is shorter than a head — their pending
+    /// versions where this run has changed them.
+    fn candidates(&self, path: &str, head_hash: &str) -> Result<Vec<Past>, StoreError> {
+        let catalog = self.store.catalog();
+        let mut found: Vec<InputRecord> = catalog.inputs_at(path)?;
+        found.extend(catalog.inputs_with_head(head_hash)?);
+        found.extend(catalog.inputs_with_short_head(HEAD)?);
+        found.sort_by_key(|r| r.id);
+        found.dedup_by_key(|r| r.id);
+        let mut out: Vec<Past> = found
+            .into_iter()
+            .map(|record| match self.slot_of(&record) {
+                Some(slot) => Past {
+                    record: self.pending[slot].clone(),
+                    slot: Some(slot),
+                },
+                None => Past { record, slot: None },
+            })
+            .collect();
+        out.extend(
+            self.pending
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.id.is_none()
+                        && (p.path == path || p.head_hash == head_hash || p.head_len < HEAD)
+                })
+                .map(|(slot, p)| Past {
+                    record: p.clone(),
+                    slot: Some(slot),
+                }),
+        );
+        Ok(out)
+    }
+
+    /// The input whose bytes hashed to `sha` (a gzip or EVTX file read before).
+    fn with_sha(&self, sha: &str) -> Result<Option<InputRecord>, StoreError> {
+        if let Some(p) = self.pending.iter().find(|p| p.sha256 == sha) {
+            return Ok(Some(p.clone()));
+        }
+        Ok(self
+            .store
+            .catalog()
+            .inputs_with_sha(sha)?
+            .into_iter()
+            .next())
+    }
+
+    /// Keeps `record` for the next commit, in place of its earlier pending version.
+    fn keep(&mut self, record: InputRecord, slot: Option<usize>) {
+        match slot.or_else(|| self.slot_of(&record)) {
+            Some(i) => self.pending[i] = record,
+            None => self.pending.push(record),
+        }
+    }
+}
+
+/// The reader a file goes through.
+enum Reader<'a> {
+    Lines(&'a mut dyn LineParser),
+    Evtx(&'a mut EvtxReader),
+}
+
+/// Ingests `sources` into `store`: see the module documentation. `on_file` is called after
+/// each file.
+pub fn ingest(
+    store: &mut Store,
+    sources: &Sources,
+    options: Options,
+    on_file: &mut dyn FnMut(&FileOutcome),
+) -> Result<Summary, PipelineError> {
+    let mut zeek = ZeekParser::new();
+    let mut samba = SambaParser::new(options.samba.clone());
+    let mut evtx = EvtxReader::new(&options.evtx);
+    let mut summary = Summary::default();
+    let mut events: Vec<Event> = Vec::new();
+    let mut pending: Vec<InputRecord> = Vec::new();
+    let files = sources
+        .zeek
+        .iter()
+        .map(|p| (p, 0u8))
+        .chain(sources.samba.iter().map(|p| (p, 1)))
+        .chain(sources.evtx.iter().map(|p| (p, 2)));
+    for (path, which) in files {
+        let reader = match which {
+            0 => Reader::Lines(&mut zeek),
+            1 => Reader::Lines(&mut samba),
+            _ => Reader::Evtx(&mut evtx),
+        };
+        let known = Known {
+            store,
+            pending: std::mem::take(&mut pending),
+        };
+        let (outcome, known) = ingest_file(path, reader, known, &mut events)?;
+        pending = known.pending;
+        on_file(&outcome);
+        summary.files.push(outcome);
+        if events.len() >= options.batch_events {
+            flush(
+                store,
+                &mut events,
+                &mut pending,
+                &options.settings,
+                &mut summary,
+            )?;
+        }
+    }
+    flush(
+        store,
+        &mut events,
+        &mut pending,
+        &options.settings,
+        &mut summary,
+    )?;
+    summary.compacted = store.compact()?.parts.len();
+    Ok(summary)
+}
+
+fn flush(
+    store: &mut Store,
+    events: &mut Vec<Event>,
+    pending: &mut Vec<InputRecord>,
+    settings: &[(String, String)],
+    summary: &mut Summary,
+) -> Result<(), StoreError> {
+    for e in events.iter() {
+        *summary.per_class.entry(Class::of(e).uid()).or_default() += 1;
+    }
+    let written = store.write_batch(events, pending, settings)?;
+    summary.parts += written.parts.len();
+    events.clear();
+    pending.clear();
+    Ok(())
+}
+
+fn failed(path: &Path, kind: &str, error: String) -> FileOutcome {
+    FileOutcome {
+        path: path.to_path_buf(),
+        kind: kind.into(),
+        status: Status::Failed,
+        known_as: None,
+        resumed_after: 0,
+        events: 0,
+        rejected: 0,
+        rejections: Vec::new(),
+        error: Some(error),
+    }
+}
+
+fn is_gzip(path: &Path) -> io::Result<bool> {
+    let mut magic = [0u8; 2];
+    let mut f = open_evidence(path)?;
+    let n = f.read(&mut magic)?;
+    Ok(n == 2 && magic == [0x1f, 0x8b])
+}
+
+/// Ingests one file: finds its past, reads what is new, and keeps its new position pending.
+fn ingest_file<'s>(
+    path: &Path,
+    reader: Reader<'_>,
+    mut known: Known<'s>,
+    events: &mut Vec<Event>,
+) -> Result<(FileOutcome, Known<'s>), PipelineError> {
+    let name = path.display().to_string();
+    let whole = matches!(reader, Reader::Evtx(_)) || is_gzip(path).unwrap_or(false);
+    // Fast path: the same name, size and modification time as a file read to its end.
+    if let Ok((size, mtime_ns)) = stat(path) {
+        let same = known
+            .store
+            .catalog()
+            .inputs_at(&name)?
+            .into_iter()
+            .map(|r| match known.slot_of(&r) {
+                Some(slot) => known.pending[slot].clone(),
+                None => r,
+            })
+            .find(|r| {
+                r.size == size
+                    && r.mtime_ns == mtime_ns
+                    && r.path == name
+                    && (whole || r.consumed_bytes == size)
+            });
+        if let Some(r) = same {
+            let outcome = FileOutcome {
+                path: path.to_path_buf(),
+                kind: r.kind.clone(),
+                status: Status::Unchanged,
+                known_as: None,
+                resumed_after: r.consumed_lines,
+                events: 0,
+                rejected: 0,
+                rejections: Vec::new(),
+                error: None,
+            };
+            return Ok((outcome, known));
+        }
+    }
+    // The file's past: its content seen before, under this name or another.
+    let (content, past) = if whole {
+        let content = match scan_whole(path) {
+            Ok(c) => c,
+            Err(e) => return Ok((failed(path, "unknown", e.to_string()), known)),
+        };
+        if let Some(seen) = known.with_sha(&content.hash)? {
+            let outcome = FileOutcome {
+                path: path.to_path_buf(),
+                kind: seen.kind.clone(),
+                status: Status::Unchanged,
+                known_as: (seen.path != name).then(|| seen.path.clone()),
+                resumed_after: seen.consumed_lines,
+                events: 0,
+                rejected: 0,
+                rejections: Vec::new(),
+                error: None,
+            };
+            return Ok((outcome, known));
+        }
+        // A grown EVTX file at a known path: its first records are in the store.
+        let past = match reader {
+            Reader::Evtx(_) => known
+                .store
+                .catalog()
+                .inputs_at(&name)?
+                .into_iter()
+                .filter(|r| r.kind == "evtx" && r.size <= content.size)
+                .max_by_key(|r| r.consumed_lines)
+                .map(|record| Past {
+                    slot: known.slot_of(&record),
+                    record,
+                }),
+            Reader::Lines(_) => None,
+        };
+        (content, past)
+    } else {
+        let head = match head_of(path, HEAD) {
+            Ok((_, h)) => h,
+            Err(e) => return Ok((failed(path, "unknown", e.to_string()), known)),
+        };
+        let candidates = known.candidates(&name, &head)?;
+        let wanted: Vec<u64> = candidates.iter().map(|c| c.record.consumed_bytes).collect();
+        let content = match scan_plain(path, &wanted) {
+            Ok(c) => c,
+            Err(e) => return Ok((failed(path, "unknown", e.to_string()), known)),
+        };
+        let past = candidates
+            .into_iter()
+            .filter(|c| {
+                let r = &c.record;
+                !r.gzip
+                    && r.consumed_bytes > 0
+                    && r.consumed_bytes <= content.boundary
+                    && content.prefixes.get(&r.consumed_bytes) == Some(&r.consumed_hash)
+            })
+            .max_by_key(|c| c.record.consumed_bytes);
+        (content, past)
+    };
+    let resume = past.as_ref().map_or(0, |p| p.record.consumed_lines);
+    let slot = past.as_ref().and_then(|p| p.slot);
+    let past = past.map(|p| p.record);
+    if let Some(p) = &past
+        && !whole
+        && p.consumed_bytes == content.boundary
+    {
+        // Nothing new; the content may have moved.
+        let outcome = FileOutcome {
+            path: path.to_path_buf(),
+            kind: p.kind.clone(),
+            status: Status::Unchanged,
+            known_as: (p.path != name).then(|| p.path.clone()),
+            resumed_after: resume,
+            events: 0,
+            rejected: 0,
+            rejections: Vec::new(),
+            error: None,
+        };
+        let mut moved = p.clone();
+        moved.path = name;
+        moved.size = content.size;
+        moved.mtime_ns = content.mtime_ns;
+        known.keep(moved, slot);
+        return Ok((outcome, known));
+    }
+    let mut added = 0u64;
+    let mut rejected = 0u64;
+    let mut rejections = Vec::new();
+    let mut per_class: BTreeMap<i32, u64> = BTreeMap::new();
+    let mut take = |item: Result<Event, Rejected>, number: u64| {
+        if number <= resume || number > content.lines {
+            return;
+        }
+        match item {
+            Ok(e) => {
+                *per_class.entry(Class::of(&e).uid()).or_default() += 1;
+                added += 1;
+                events.push(e);
+            }
+            Err(r) => {
+                rejected += 1;
+                if rejections.len() < REJECTIONS_KEPT {
+                    rejections.push(r.to_string());
+                }
+            }
+        }
+    };
+    let stats: Result<FileStats, InputError> = match reader {
+        Reader::Lines(parser) => open_reader(path, parser).map(|mut r| {
+            while let Some(item) = r.next() {
+                let line = r.stats().lines;
+                if line > content.lines {
+                    break;
+                }
+                take(item, line);
+            }
+            r.finish()
+        }),
+        Reader::Evtx(evtx) => {
+            let mut n = 0u64;
+            evtx.read_file(path, |item| {
+                n += 1;
+                take(item, n);
+            })
+        }
+    };
+    let stats = match stats {
+        Ok(s) => s,
+        Err(e) => return Ok((failed(path, "unknown", e.to_string()), known)),
+    };
+    let mut record = past.clone().unwrap_or_default();
+    let total_read = if whole {
+        stats.records + stats.rejected
+    } else {
+        content.lines
+    };
+    let mut class_totals: BTreeMap<i32, u64> =
+        serde_json::from_str(&record.per_class).unwrap_or_default();
+    for (k, v) in &per_class {
+        *class_totals.entry(*k).or_default() += v;
+    }
+    record.path = name.clone();
+    record.kind = stats.kind.into();
+    record.size = content.size;
+    record.mtime_ns = content.mtime_ns;
+    record.sha256 = if whole {
+        content.hash.clone()
+    } else {
+        stats.sha256.clone()
+    };
+    record.gzip = content.gzip;
+    record.consumed_bytes = content.boundary;
+    record.consumed_lines = total_read;
+    record.consumed_hash = content.hash.clone();
+    record.head_hash = content.head_hash.clone();
+    record.head_len = content.head_len;
+    record.records += added;
+    record.rejected += rejected;
+    record.per_class = serde_json::to_string(&class_totals).unwrap_or_else(|_| "{}".into());
+    let outcome = FileOutcome {
+        path: path.to_path_buf(),
+        kind: stats.kind.into(),
+        status: if past.is_some() {
+            Status::Appended
+        } else {
+            Status::New
+        },
+        known_as: past
+            .as_ref()
+            .filter(|p| p.path != name)
+            .map(|p| p.path.clone()),
+        resumed_after: resume,
+        events: added,
+        rejected,
+        rejections,
+        error: stats.failure.map(|f| {
+            format!(
+                "reading stopped after line {} ({} records): {}",
+                f.after_line, f.after_records, f.message
+            )
+        }),
+    };
+    known.keep(record, slot);
+    Ok((outcome, known))
+}
