@@ -162,6 +162,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         key: None,
         scan_all: false,
         out: out_dir.clone(),
+        store: None,
     };
     let outcome = investigate(&investigate_args)?;
     let report_path = write_report(&out_dir, &outcome)?;

@@ -117,25 +117,12 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
         &args.share_roots,
         None,
     )?;
-    let settings = vec![
-        ("office_time_zone".to_owned(), office.name.clone()),
-        (
-            "office_time_zone_source".to_owned(),
-            serde_json::to_value(office.source)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-        ),
-        ("samba_prefix".to_owned(), args.samba_prefix.clone()),
-        (
-            "share_roots".to_owned(),
-            serde_json::to_string(&args.share_roots)?,
-        ),
-        (
-            "internal".to_owned(),
-            serde_json::to_string(&args.internal)?,
-        ),
-    ];
+    let settings = store_settings(
+        &office,
+        &args.samba_prefix,
+        &args.share_roots,
+        &args.internal,
+    )?;
     let mut store = Store::open(&args.store)
         .with_context(|| format!("opening the store {}", args.store.display()))?;
     let options = Options {
@@ -204,8 +191,30 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
     })
 }
 
+/// The settings a store records with the evidence ingested into it.
+pub fn store_settings(
+    office: &crate::office_zone::OfficeZone,
+    samba_prefix: &str,
+    share_roots: &[String],
+    internal: &[String],
+) -> Result<Vec<(String, String)>> {
+    Ok(vec![
+        ("office_time_zone".to_owned(), office.name.clone()),
+        (
+            "office_time_zone_source".to_owned(),
+            office.source.as_str().to_owned(),
+        ),
+        ("samba_prefix".to_owned(), samba_prefix.to_owned()),
+        (
+            "share_roots".to_owned(),
+            serde_json::to_string(share_roots)?,
+        ),
+        ("internal".to_owned(), serde_json::to_string(internal)?),
+    ])
+}
+
 /// Says on stderr what happened to a file when it is worth saying.
-fn report_file(f: &FileOutcome) {
+pub fn report_file(f: &FileOutcome) {
     let path = f.path.display();
     if let Some(e) = &f.error {
         eprintln!("breachscope: {path}: {e}");

@@ -15,7 +15,10 @@ use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{FileStats, Format, Kind, expand_paths, sniff_path};
 use breachscope_model::Micros;
 use breachscope_model::time::format_rfc3339;
+use breachscope_pipeline::lake_events::{LakeEvents, for_each_in_class};
+use breachscope_pipeline::store_ingest;
 use breachscope_report::report_v1 as r;
+use breachscope_store::{Class, Store};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -69,6 +72,11 @@ pub struct InvestigateArgs {
     /// Output directory (created): report.json.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// The evidence store (see `breachscope ingest`): evidence given with --zeek,
+    /// --samba-audit or --evtx is ingested into it first (only what is new), then detection and
+    /// scoping read the lake instead of the raw logs.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
 }
 
 /// Parses `--share NAME=DIR` values; every directory must exist.
@@ -175,8 +183,11 @@ fn evtx_groups(paths: Vec<PathBuf>) -> Result<Vec<Vec<PathBuf>>> {
 
 /// Runs the whole investigation (without writing anything).
 pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
-    if args.zeek.is_empty() && args.samba.is_empty() && args.evtx.is_empty() {
-        bail!("no evidence given: use --zeek PATH, --samba-audit PATH and/or --evtx PATH");
+    if args.zeek.is_empty() && args.samba.is_empty() && args.evtx.is_empty() && args.store.is_none()
+    {
+        bail!(
+            "no evidence given: use --zeek PATH, --samba-audit PATH, --evtx PATH and/or --store DIR"
+        );
     }
     let config = load_config(args)?;
     let detected_at = match &args.detected_at {
@@ -190,13 +201,35 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     let zeek_files = expand_paths(&args.zeek)?;
     let samba_files = expand_paths(&args.samba)?;
     let evtx_groups = evtx_groups(expand_paths(&args.evtx)?)?;
+    let mut store = match &args.store {
+        Some(dir) => {
+            Some(Store::open(dir).with_context(|| format!("opening the store {}", dir.display()))?)
+        }
+        None => None,
+    };
     // The office zone before any reading: local-time logs are read in it.
-    let office = crate::office_zone::resolve(
-        args.log_tz.as_deref(),
-        &config.time_zone,
-        &samba_files,
-        &zeek_files,
-    )?;
+    let office = match &store {
+        Some(st) => {
+            let name = st.catalog().setting("office_time_zone")?;
+            let source = st
+                .catalog()
+                .setting("office_time_zone_source")?
+                .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok());
+            crate::office_zone::resolve_for_store(
+                args.log_tz.as_deref(),
+                &config.time_zone,
+                &samba_files,
+                &zeek_files,
+                name.as_deref().zip(source),
+            )?
+        }
+        None => crate::office_zone::resolve(
+            args.log_tz.as_deref(),
+            &config.time_zone,
+            &samba_files,
+            &zeek_files,
+        )?,
+    };
     let samba_config = samba_config_in(
         &args.samba_prefix,
         office.log_zone.clone(),
@@ -219,89 +252,50 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         Some(crate::scan::classifier(args.key.as_ref())?.0)
     };
     let mut engine = Engine::new(config, office.zone.clone()).context("configuration")?;
-
-    // One stream per Zeek log kind (each is in time order on its own), one for Samba.
-    let mut by_kind: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-    for path in zeek_files {
-        let kind = zeek_log_path(&path)
-            .with_context(|| path.display().to_string())?
-            .unwrap_or_else(|| "unknown".into());
-        by_kind.entry(kind).or_default().push(path);
+    if let Some(st) = store.as_mut() {
+        ingest_new_evidence(
+            st,
+            &office,
+            args,
+            &zeek_files,
+            &samba_files,
+            &evtx_groups,
+            &samba_config,
+            &evtx_config,
+        )?;
     }
-    let mut sources: Vec<FileSequence> = Vec::new();
-    let conn_files: Vec<PathBuf> = by_kind.get("conn").cloned().unwrap_or_default();
-    for (kind, paths) in by_kind {
-        if kind == "conn" || kind == "dns" {
-            sources.push(FileSequence::new(paths, Box::new(ZeekParser::new())));
-        } else {
-            eprintln!(
-                "breachscope: note: {} Zeek files of log '{kind}' are not used by detection",
-                paths.len()
-            );
-        }
-    }
-    if !samba_files.is_empty() {
-        sources.push(FileSequence::new(
-            samba_files.clone(),
-            Box::new(SambaParser::new(samba_config.clone())),
-        ));
-    }
-    // One stream per computer that wrote EVTX logs, its files in time order.
-    for paths in evtx_groups {
-        sources.push(FileSequence::evtx(paths, EvtxReader::new(&evtx_config)));
-    }
+    let store = store;
     let bar = progress();
-    // Each source is decompressed and parsed on its own thread; detection runs on this one.
-    let sources = sources
-        .into_iter()
-        .map(|s| ThreadedSource::spawn(s, 4096))
-        .collect::<std::io::Result<Vec<_>>>()
-        .context("starting reader threads")?;
-    let mut merge = TimeOrderedMerge::new(sources, REORDER_WINDOW);
-    let mut n = 0u64;
-    for event in merge.by_ref() {
-        engine.observe(&event);
-        n += 1;
-        if n.is_multiple_of(200_000) {
-            bar.set_message(format!(
-                "{n} events analysed, evidence up to {}",
-                format_rfc3339(event.observed_at())
-            ));
-        }
-    }
-    bar.set_message("correlating alerts");
-    let late = merge.late;
-    let sources: Vec<FileSequence> = merge
-        .into_sources()
-        .into_iter()
-        .map(|s| s.finish().context("an evidence reader thread failed"))
-        .collect::<Result<_>>()?;
-    let mut inputs = Vec::new();
-    for s in &sources {
-        for r in s.rejected_samples.iter() {
-            eprintln!("breachscope: rejected: {r}");
-        }
-        for e in &s.errors {
-            eprintln!("breachscope: warning: {e}");
-        }
-        for st in &s.stats {
-            if let Some(f) = &st.failure {
-                eprintln!(
-                    "breachscope: warning: {}: reading stopped after line {}: {}",
-                    st.path.display(),
-                    f.after_line,
-                    f.message
-                );
+    let (inputs, late, conn_files) = match &store {
+        Some(st) => {
+            let mut events = LakeEvents::new(st)?;
+            let mut n = 0u64;
+            for event in events.by_ref() {
+                engine.observe(&event);
+                n += 1;
+                if n.is_multiple_of(200_000) {
+                    bar.set_message(format!(
+                        "{n} events analysed, evidence up to {}",
+                        format_rfc3339(event.observed_at())
+                    ));
+                }
             }
-            inputs.push(r::Input {
-                path: st.path.display().to_string(),
-                kind: input_kind(st),
-                sha256: Some(st.sha256.clone()),
-                records: st.records,
-                rejected: st.rejected,
-            });
+            if let Some(e) = events.error {
+                return Err(e).context("reading the lake");
+            }
+            (store_inputs(st)?, 0, Vec::new())
         }
-    }
+        None => detect_from_files(
+            &mut engine,
+            zeek_files,
+            &samba_files,
+            &samba_config,
+            &evtx_groups,
+            &evtx_config,
+            &bar,
+        )?,
+    };
+
     let mut detection = engine.finish();
     detection.late_events += late;
     let incidents = correlate(&detection.alerts, &detection.history);
@@ -325,14 +319,23 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         })
         .collect();
     let mut scoper = breachscope_scope::Scoper::new(targets).with_zone(office.zone.clone());
-    if !samba_files.is_empty() && !incidents.is_empty() {
+    if let Some(st) = &store
+        && !incidents.is_empty()
+    {
+        for_each_in_class(st, Class::FileSystemActivity, |e| {
+            if let breachscope_model::Event::FileAccess(a) = e {
+                scoper.observe(a);
+            }
+        })?;
+    }
+    if store.is_none() && !samba_files.is_empty() && !incidents.is_empty() {
         for event in FileSequence::new(samba_files, Box::new(SambaParser::new(samba_config))) {
             if let breachscope_model::Event::FileAccess(a) = &event {
                 scoper.observe(a);
             }
         }
     }
-    if !evtx_files.is_empty() && !incidents.is_empty() {
+    if store.is_none() && !evtx_files.is_empty() && !incidents.is_empty() {
         for event in FileSequence::evtx(evtx_files, EvtxReader::new(&evtx_config)) {
             if let breachscope_model::Event::FileAccess(a) = &event {
                 scoper.observe(a);
@@ -346,6 +349,13 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         .iter()
         .any(|i| i.external.iter().any(|e| !e.roles.is_empty()))
     {
+        if let Some(st) = &store {
+            for_each_in_class(st, Class::NetworkActivity, |e| {
+                if let breachscope_model::Event::Flow(f) = e {
+                    scoper.observe_flow(f);
+                }
+            })?;
+        }
         for event in FileSequence::new(conn_files, Box::new(ZeekParser::new())) {
             if let breachscope_model::Event::Flow(f) = &event {
                 scoper.observe_flow(f);
@@ -507,6 +517,165 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
         detection,
         timelines,
     })
+}
+
+/// Detection over the raw evidence files: one stream per Zeek log kind and one for Samba, one
+/// per computer's EVTX logs, each read on its own thread and merged by observable time. Returns
+/// the inputs read, the events that arrived later than the merge's window, and the conn logs
+/// (for the timelines' pass).
+#[allow(clippy::too_many_arguments)]
+fn detect_from_files(
+    engine: &mut Engine,
+    zeek_files: Vec<PathBuf>,
+    samba_files: &[PathBuf],
+    samba_config: &breachscope_ingest::samba::SambaConfig,
+    evtx_groups: &[Vec<PathBuf>],
+    evtx_config: &EvtxConfig,
+    bar: &ProgressBar,
+) -> Result<(Vec<r::Input>, u64, Vec<PathBuf>)> {
+    // One stream per Zeek log kind (each is in time order on its own), one for Samba.
+    let mut by_kind: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for path in zeek_files {
+        let kind = zeek_log_path(&path)
+            .with_context(|| path.display().to_string())?
+            .unwrap_or_else(|| "unknown".into());
+        by_kind.entry(kind).or_default().push(path);
+    }
+    let mut sources: Vec<FileSequence> = Vec::new();
+    let conn_files: Vec<PathBuf> = by_kind.get("conn").cloned().unwrap_or_default();
+    for (kind, paths) in by_kind {
+        if kind == "conn" || kind == "dns" {
+            sources.push(FileSequence::new(paths, Box::new(ZeekParser::new())));
+        } else {
+            eprintln!(
+                "breachscope: note: {} Zeek files of log '{kind}' are not used by detection",
+                paths.len()
+            );
+        }
+    }
+    if !samba_files.is_empty() {
+        sources.push(FileSequence::new(
+            samba_files.to_vec(),
+            Box::new(SambaParser::new(samba_config.clone())),
+        ));
+    }
+    // One stream per computer that wrote EVTX logs, its files in time order.
+    for paths in evtx_groups {
+        sources.push(FileSequence::evtx(
+            paths.clone(),
+            EvtxReader::new(evtx_config),
+        ));
+    }
+    // Each source is decompressed and parsed on its own thread; detection runs on this one.
+    let sources = sources
+        .into_iter()
+        .map(|s| ThreadedSource::spawn(s, 4096))
+        .collect::<std::io::Result<Vec<_>>>()
+        .context("starting reader threads")?;
+    let mut merge = TimeOrderedMerge::new(sources, REORDER_WINDOW);
+    let mut n = 0u64;
+    for event in merge.by_ref() {
+        engine.observe(&event);
+        n += 1;
+        if n.is_multiple_of(200_000) {
+            bar.set_message(format!(
+                "{n} events analysed, evidence up to {}",
+                format_rfc3339(event.observed_at())
+            ));
+        }
+    }
+    bar.set_message("correlating alerts");
+    let late = merge.late;
+    let sources: Vec<FileSequence> = merge
+        .into_sources()
+        .into_iter()
+        .map(|s| s.finish().context("an evidence reader thread failed"))
+        .collect::<Result<_>>()?;
+    let mut inputs = Vec::new();
+    for s in &sources {
+        for r in s.rejected_samples.iter() {
+            eprintln!("breachscope: rejected: {r}");
+        }
+        for e in &s.errors {
+            eprintln!("breachscope: warning: {e}");
+        }
+        for st in &s.stats {
+            if let Some(f) = &st.failure {
+                eprintln!(
+                    "breachscope: warning: {}: reading stopped after line {}: {}",
+                    st.path.display(),
+                    f.after_line,
+                    f.message
+                );
+            }
+            inputs.push(r::Input {
+                path: st.path.display().to_string(),
+                kind: input_kind(st),
+                sha256: Some(st.sha256.clone()),
+                records: st.records,
+                rejected: st.rejected,
+            });
+        }
+    }
+    Ok((inputs, late, conn_files))
+}
+
+/// Ingests the evidence given on the command line into the store (only what is new).
+#[allow(clippy::too_many_arguments)]
+fn ingest_new_evidence(
+    store: &mut Store,
+    office: &crate::office_zone::OfficeZone,
+    args: &InvestigateArgs,
+    zeek_files: &[PathBuf],
+    samba_files: &[PathBuf],
+    evtx_groups: &[Vec<PathBuf>],
+    samba_config: &breachscope_ingest::samba::SambaConfig,
+    evtx_config: &EvtxConfig,
+) -> Result<()> {
+    if zeek_files.is_empty() && samba_files.is_empty() && evtx_groups.is_empty() {
+        return Ok(());
+    }
+    let sources = store_ingest::Sources {
+        zeek: zeek_files.to_vec(),
+        samba: samba_files.to_vec(),
+        evtx: evtx_groups.iter().flatten().cloned().collect(),
+    };
+    let options = store_ingest::Options {
+        samba: samba_config.clone(),
+        evtx: evtx_config.clone(),
+        settings: crate::ingest::store_settings(
+            office,
+            &args.samba_prefix,
+            &args.share_roots,
+            &args.internal,
+        )?,
+        batch_events: 1_000_000,
+    };
+    let summary = store_ingest::ingest(store, &sources, options, &mut |f| {
+        crate::ingest::report_file(f)
+    })?;
+    eprintln!(
+        "breachscope: {} new events ingested into {}",
+        summary.events(),
+        store.root().display()
+    );
+    Ok(())
+}
+
+/// The report's inputs: every file the store's catalog lists.
+fn store_inputs(store: &Store) -> Result<Vec<r::Input>> {
+    Ok(store
+        .catalog()
+        .inputs()?
+        .into_iter()
+        .map(|i| r::Input {
+            path: i.path,
+            kind: i.kind,
+            sha256: Some(i.sha256),
+            records: i.records,
+            rejected: i.rejected,
+        })
+        .collect())
 }
 
 fn alert_v1(a: &Alert) -> r::Alert {

@@ -79,6 +79,49 @@ pub fn resolve(
             source: ZoneSource::Flag,
         });
     }
+    resolve_from_evidence(samba_files, zeek_files, None)
+}
+
+/// [`resolve`] for an investigation over a store: the configuration, then `--log-tz`, then the
+/// zone the store recorded (when no new evidence is given), then the evidence, then the
+/// machine's.
+pub fn resolve_for_store(
+    log_tz: Option<&str>,
+    config_zone: &str,
+    samba_files: &[PathBuf],
+    zeek_files: &[PathBuf],
+    stored: Option<(&str, ZoneSource)>,
+) -> Result<OfficeZone> {
+    if log_tz.is_some() || !config_zone.is_empty() {
+        return resolve(log_tz, config_zone, samba_files, zeek_files);
+    }
+    resolve_from_evidence(samba_files, zeek_files, stored)
+}
+
+/// The office zone when neither the configuration nor `--log-tz` gives it: the zone a store
+/// recorded when its evidence was ingested (`stored`: name and source), else inferred from the
+/// evidence, else the machine's.
+pub fn resolve_from_evidence(
+    samba_files: &[PathBuf],
+    zeek_files: &[PathBuf],
+    stored: Option<(&str, ZoneSource)>,
+) -> Result<OfficeZone> {
+    if let Some((name, source)) = stored
+        && samba_files.is_empty()
+        && zeek_files.is_empty()
+    {
+        let zone = parse_time_zone(name).context("the store's recorded office time zone")?;
+        eprintln!(
+            "breachscope: office time zone {name} (recorded in the store when its evidence was ingested; {})",
+            source.as_str()
+        );
+        return Ok(OfficeZone {
+            log_zone: zone.clone(),
+            zone,
+            name: name.to_owned(),
+            source,
+        });
+    }
     let mut sampling = sample_files(samba_files, SAMPLED_FILES);
     sampling.extend(sample_files(zeek_files, SAMPLED_FILES));
     let machine = TimeZone::system();

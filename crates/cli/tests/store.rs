@@ -348,3 +348,88 @@ fn duckdb_python() -> Option<PathBuf> {
         None
     }
 }
+
+/// `investigate --store` writes the report `investigate` writes from the raw logs (apart from
+/// `generated_at` and `inputs`): ingesting the evidence it is given, and again from the lake
+/// alone.
+#[test]
+fn investigate_from_the_store_writes_the_same_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo(dir.path(), "7");
+    let samba = demo.join("samba");
+    let zeek = demo.join("zeek");
+    let key = dir.path().join("key");
+    let mut shares: Vec<String> = Vec::new();
+    for e in std::fs::read_dir(demo.join("shares")).unwrap() {
+        let p = e.unwrap().path();
+        shares.push(format!(
+            "{}={}",
+            p.file_name().unwrap().to_str().unwrap(),
+            p.display()
+        ));
+    }
+    let run = |out: &Path, store: Option<&Path>, evidence: bool| -> serde_json::Value {
+        let mut args: Vec<String> = vec![
+            "investigate".into(),
+            "--out".into(),
+            out.display().to_string(),
+            "--log-tz".into(),
+            "Asia/Tokyo".into(),
+            "--detected-at".into(),
+            "2025-07-01T00:00:00Z".into(),
+            "--key".into(),
+            key.display().to_string(),
+        ];
+        if evidence {
+            args.extend([
+                "--zeek".into(),
+                zeek.display().to_string(),
+                "--samba-audit".into(),
+                samba.display().to_string(),
+            ]);
+        }
+        if let Some(s) = store {
+            args.extend(["--store".into(), s.display().to_string()]);
+        }
+        for s in &shares {
+            args.extend(["--share".into(), s.clone()]);
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let result = breachscope(&refs);
+        assert!(
+            result.status.success(),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        common::assert_valid_report(&report);
+        report
+    };
+    let strip = |mut v: serde_json::Value| {
+        let o = v.as_object_mut().unwrap();
+        o.remove("generated_at");
+        o.remove("inputs");
+        v
+    };
+    let raw = run(&dir.path().join("raw"), None, true);
+    let store = dir.path().join("store");
+    let ingested = run(&dir.path().join("ingested"), Some(&store), true);
+    let from_lake = run(&dir.path().join("lake"), Some(&store), false);
+    assert!(!raw["incidents"].as_array().unwrap().is_empty());
+    assert!(
+        raw["incidents"][0]["files"].as_array().unwrap().len() > 10,
+        "the scoped report has files"
+    );
+    // The store's inputs are the files its catalog lists, hashed as read.
+    let inputs = from_lake["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), raw["inputs"].as_array().unwrap().len());
+    assert!(
+        inputs
+            .iter()
+            .all(|i| i["sha256"].as_str().unwrap().len() == 64)
+    );
+    assert_eq!(strip(ingested), strip(raw.clone()));
+    assert_eq!(strip(from_lake), strip(raw));
+}

@@ -2,6 +2,8 @@
 //!
 //! * [`store_ingest`]: evidence files into the store (the lake and its catalog), reading only
 //!   what is new: new files, the appended tail of a growing file, a file rotated by rename
-//!   (recognised by its content), a copytruncated one — never an event twice, never one skipped.
+//!   (recognised by its content), a copytruncated one — never an event twice, never one skipped;
+//! * [`lake_events`]: the lake's events back, in the order detection consumes them.
 
+pub mod lake_events;
 pub mod store_ingest;

@@ -32,6 +32,22 @@ pub fn event_day(time_us: i64) -> i32 {
     ts.0 * 10_000 + ts.1 * 100 + ts.2
 }
 
+/// The first µs of a `YYYYMMDD` day (UTC).
+pub fn day_start(day: i32) -> i64 {
+    let (y, m, d) = (
+        i64::from(day / 10_000),
+        i64::from(day / 100 % 100),
+        i64::from(day % 100),
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) * 86_400_000_000
+}
+
 /// The civil date of a day number since 1970-01-01 (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i32, i32, i32) {
     let z = days + 719_468;
@@ -232,5 +248,17 @@ mod tests {
         // 2025-02-24T02:37:30Z
         assert_eq!(event_day(1_740_364_650_000_000), 20_250_224);
         assert_eq!(event_day(951_782_400_000_000), 20_000_229);
+        for t in [
+            0,
+            951_782_400_000_000,
+            1_740_364_650_000_000,
+            -86_400_000_000,
+        ] {
+            let day = event_day(t);
+            assert!(
+                day_start(day) <= t && t < day_start(day) + 86_400_000_000,
+                "{day}"
+            );
+        }
     }
 }
