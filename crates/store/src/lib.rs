@@ -161,20 +161,59 @@ impl Store {
                 .push(e);
         }
         let pieces: usize = groups.values().map(|g| g.len().div_ceil(PART_ROWS)).sum();
-        let mut seq = self.catalog.next_part_numbers(pieces as u64)?;
-        let mut written = Written::default();
+        let first = self.catalog.next_part_numbers(pieces as u64)?;
+        let mut tasks: Vec<(u64, Class, i32, Vec<&Event>)> = Vec::with_capacity(pieces);
         for ((class, day), mut group) in groups {
             // Stable: events of one time keep the order they were read in.
             group.sort_by_key(|e| e.time());
             for chunk in group.chunks(PART_ROWS) {
-                let part = lake::write_part(&self.lake, class, day, seq, chunk)?;
-                seq += 1;
-                written.rows += part.rows;
-                written.parts.push(part);
+                let seq = first + tasks.len() as u64;
+                tasks.push((seq, class, day, chunk.to_vec()));
             }
         }
+        let mut written = Written {
+            parts: self.write_parts(&tasks)?,
+            rows: 0,
+        };
+        written.rows = written.parts.iter().map(|p| p.rows).sum();
         self.catalog.commit(&written.parts, &[], inputs, settings)?;
         Ok(written)
+    }
+
+    /// Writes parts on as many threads as there are cores (encoding and zstd are most of a
+    /// batch's time), in part-number order in the result.
+    fn write_parts(
+        &self,
+        tasks: &[(u64, Class, i32, Vec<&Event>)],
+    ) -> Result<Vec<PartInfo>, StoreError> {
+        let lake: &Path = &self.lake;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(tasks.len().max(1));
+        let results: std::sync::Mutex<Vec<(u64, Result<PartInfo, StoreError>)>> =
+            std::sync::Mutex::new(Vec::with_capacity(tasks.len()));
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((seq, class, day, events)) = tasks.get(i) else {
+                            break;
+                        };
+                        let part = lake::write_part(lake, *class, *day, *seq, events);
+                        if let Ok(mut r) = results.lock() {
+                            r.push((*seq, part));
+                        }
+                    }
+                });
+            }
+        });
+        let mut results = results
+            .into_inner()
+            .map_err(|_| StoreError::Parquet("a part writer thread panicked".into()))?;
+        results.sort_by_key(|(seq, _)| *seq);
+        results.into_iter().map(|(_, p)| p).collect()
     }
 
     /// Merges each partition's parts while they are smaller than [`PART_ROWS`] together: many
