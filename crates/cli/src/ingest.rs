@@ -11,7 +11,6 @@ use breachscope_model::InternalNetworks;
 use breachscope_pipeline::store_ingest::{self, FileOutcome, Options, Sources, Status};
 use breachscope_store::Store;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::options::{samba_config_in, windows_share_roots};
@@ -83,21 +82,6 @@ fn status_name(s: Status) -> &'static str {
     }
 }
 
-fn progress(files: usize) -> ProgressBar {
-    let bar = ProgressBar::new(files as u64);
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files {msg}",
-        ) {
-            bar.set_style(style);
-        }
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar
-}
-
 /// Runs the command.
 pub fn run(args: &IngestArgs) -> Result<ExitCode> {
     if args.zeek.is_empty() && args.samba.is_empty() && args.evtx.is_empty() {
@@ -135,7 +119,7 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
         batch_events: 1_000_000,
     };
     let files = sources.zeek.len() + sources.samba.len() + sources.evtx.len();
-    let bar = progress(files);
+    let bar = crate::normalize::progress_bar(files);
     let mut on_file = |f: &FileOutcome| {
         bar.inc(1);
         bar.set_message(f.path.display().to_string());

@@ -13,8 +13,8 @@ use breachscope_ingest::samba::SambaParser;
 use breachscope_ingest::sniff::zeek_log_path;
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{FileStats, Format, Kind, expand_paths, sniff_path};
-use breachscope_model::Micros;
 use breachscope_model::time::format_rfc3339;
+use breachscope_model::{Event, Micros};
 use breachscope_pipeline::lake_events::{LakeEvents, for_each_in_class};
 use breachscope_pipeline::store_ingest;
 use breachscope_report::report_v1 as r;
@@ -269,17 +269,7 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     let (inputs, late, conn_files) = match &store {
         Some(st) => {
             let mut events = LakeEvents::new(st)?;
-            let mut n = 0u64;
-            for event in events.by_ref() {
-                engine.observe(&event);
-                n += 1;
-                if n.is_multiple_of(200_000) {
-                    bar.set_message(format!(
-                        "{n} events analysed, evidence up to {}",
-                        format_rfc3339(event.observed_at())
-                    ));
-                }
-            }
+            analyse(&mut engine, events.by_ref(), &bar);
             if let Some(e) = events.error {
                 return Err(e).context("reading the lake");
             }
@@ -519,6 +509,19 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
     })
 }
 
+/// Feeds the events to the detection engine, saying on the progress bar how far it got.
+fn analyse(engine: &mut Engine, events: impl Iterator<Item = Event>, bar: &ProgressBar) {
+    for (n, event) in (1u64..).zip(events) {
+        engine.observe(&event);
+        if n.is_multiple_of(200_000) {
+            bar.set_message(format!(
+                "{n} events analysed, evidence up to {}",
+                format_rfc3339(event.observed_at())
+            ));
+        }
+    }
+}
+
 /// Detection over the raw evidence files: one stream per Zeek log kind and one for Samba, one
 /// per computer's EVTX logs, each read on its own thread and merged by observable time. Returns
 /// the inputs read, the events that arrived later than the merge's window, and the conn logs
@@ -573,17 +576,7 @@ fn detect_from_files(
         .collect::<std::io::Result<Vec<_>>>()
         .context("starting reader threads")?;
     let mut merge = TimeOrderedMerge::new(sources, REORDER_WINDOW);
-    let mut n = 0u64;
-    for event in merge.by_ref() {
-        engine.observe(&event);
-        n += 1;
-        if n.is_multiple_of(200_000) {
-            bar.set_message(format!(
-                "{n} events analysed, evidence up to {}",
-                format_rfc3339(event.observed_at())
-            ));
-        }
-    }
+    analyse(engine, merge.by_ref(), bar);
     bar.set_message("correlating alerts");
     let late = merge.late;
     let sources: Vec<FileSequence> = merge

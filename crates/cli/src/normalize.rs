@@ -156,7 +156,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-fn progress_bar(files: usize) -> ProgressBar {
+/// A progress bar over `files` files (drawn only on a terminal).
+pub(crate) fn progress_bar(files: usize) -> ProgressBar {
     let bar = ProgressBar::new(files as u64);
     if io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));

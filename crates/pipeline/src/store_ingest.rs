@@ -417,6 +417,21 @@ fn flush(
     Ok(())
 }
 
+/// A file with nothing new: `seen` is its content's record, `known_as` its earlier name.
+fn unchanged(path: &Path, seen: &InputRecord, known_as: Option<String>) -> FileOutcome {
+    FileOutcome {
+        path: path.to_path_buf(),
+        kind: seen.kind.clone(),
+        status: Status::Unchanged,
+        known_as,
+        resumed_after: seen.consumed_lines,
+        events: 0,
+        rejected: 0,
+        rejections: Vec::new(),
+        error: None,
+    }
+}
+
 fn failed(path: &Path, kind: &str, error: String) -> FileOutcome {
     FileOutcome {
         path: path.to_path_buf(),
@@ -465,18 +480,7 @@ fn ingest_file<'s>(
                     && (whole || r.consumed_bytes == size)
             });
         if let Some(r) = same {
-            let outcome = FileOutcome {
-                path: path.to_path_buf(),
-                kind: r.kind.clone(),
-                status: Status::Unchanged,
-                known_as: None,
-                resumed_after: r.consumed_lines,
-                events: 0,
-                rejected: 0,
-                rejections: Vec::new(),
-                error: None,
-            };
-            return Ok((outcome, known));
+            return Ok((unchanged(path, &r, None), known));
         }
     }
     // The file's past: its content seen before, under this name or another.
@@ -486,18 +490,8 @@ fn ingest_file<'s>(
             Err(e) => return Ok((failed(path, "unknown", e.to_string()), known)),
         };
         if let Some(seen) = known.with_sha(&content.hash)? {
-            let outcome = FileOutcome {
-                path: path.to_path_buf(),
-                kind: seen.kind.clone(),
-                status: Status::Unchanged,
-                known_as: (seen.path != name).then(|| seen.path.clone()),
-                resumed_after: seen.consumed_lines,
-                events: 0,
-                rejected: 0,
-                rejections: Vec::new(),
-                error: None,
-            };
-            return Ok((outcome, known));
+            let known_as = (seen.path != name).then(|| seen.path.clone());
+            return Ok((unchanged(path, &seen, known_as), known));
         }
         // A grown EVTX file at a known path: its first records are in the store.
         let past = match reader {
@@ -546,17 +540,7 @@ fn ingest_file<'s>(
         && p.consumed_bytes == content.boundary
     {
         // Nothing new; the content may have moved.
-        let outcome = FileOutcome {
-            path: path.to_path_buf(),
-            kind: p.kind.clone(),
-            status: Status::Unchanged,
-            known_as: (p.path != name).then(|| p.path.clone()),
-            resumed_after: resume,
-            events: 0,
-            rejected: 0,
-            rejections: Vec::new(),
-            error: None,
-        };
+        let outcome = unchanged(path, p, (p.path != name).then(|| p.path.clone()));
         let mut moved = p.clone();
         moved.path = name;
         moved.size = content.size;
