@@ -38,12 +38,21 @@ const HEAD: u64 = 4096;
 /// Rejections printed per file; the rest are counted.
 const REJECTIONS_KEPT: usize = 20;
 
-/// Why ingestion stopped.
+/// Why a pipeline stage stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The detection settings were refused.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// An evidence file could not be opened or recognised.
+    #[error("{0}")]
+    Input(String),
+    /// A reader thread could not be started or failed.
+    #[error("{0}")]
+    Thread(String),
 }
 
 /// The evidence to ingest, by reader (paths already expanded).
