@@ -24,7 +24,7 @@ use breachscope_scope::{Exposure, Scoper, Target};
 use breachscope_store::{Class, Store};
 use jiff::tz::TimeZone;
 
-use crate::lake_events::{LakeEvents, for_each_in_class};
+use crate::lake_events::{LakeEvents, for_each_flow_brief, for_each_in_class};
 use crate::store_ingest::{self, FileOutcome, PipelineError};
 
 /// Reorder window of the merge: records up to an hour out of order are repaired.
@@ -339,15 +339,17 @@ fn scope(
         .iter()
         .any(|i| i.external.iter().any(|e| !e.roles.is_empty()))
     {
-        let mut flow = |e: &Event| {
-            if let Event::Flow(f) = e {
-                scoper.observe_flow(f);
-            }
-        };
         match store {
-            Some(st) => for_each_in_class(st, Class::NetworkActivity, &mut flow)?,
-            None => FileSequence::new(conn_files.to_vec(), Box::new(ZeekParser::new()))
-                .for_each(|e| flow(&e)),
+            Some(st) => for_each_flow_brief(st, |f| {
+                scoper.observe_traffic(f.src_ip, f.dst_ip, f.end, f.bytes_out)
+            })?,
+            None => {
+                FileSequence::new(conn_files.to_vec(), Box::new(ZeekParser::new())).for_each(|e| {
+                    if let Event::Flow(f) = &e {
+                        scoper.observe_flow(f);
+                    }
+                })
+            }
         }
     }
     Ok(scoper)

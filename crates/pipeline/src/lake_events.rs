@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
 use breachscope_model::Event;
-use breachscope_store::lake::{day_start, read_part};
+use breachscope_store::lake::{FlowBrief, day_start, read_flow_briefs, read_part};
 use breachscope_store::{Class, Store, StoreError};
 
 /// The parts of each day, from the catalog.
@@ -32,49 +32,57 @@ type DayMessage = Result<(i32, Vec<Event>), StoreError>;
 
 /// Events of the whole lake, in observable-time order.
 pub struct LakeEvents {
-    days: Option<Receiver<DayMessage>>,
-    reader: Option<JoinHandle<()>>,
+    /// One channel per reader thread; day `i` comes from reader `i % readers`.
+    days: Vec<Receiver<DayMessage>>,
+    next_reader: usize,
+    readers: Vec<JoinHandle<()>>,
     ready: VecDeque<Event>,
     carry: Vec<Event>,
     /// The first error met; the stream ends there.
     pub error: Option<StoreError>,
 }
 
+/// Reads and sorts one day's parts.
+fn read_day(parts: &[(PathBuf, Class)]) -> Result<Vec<Event>, StoreError> {
+    let mut events = Vec::new();
+    for (path, class) in parts {
+        events.extend(read_part(path, *class)?);
+    }
+    // Stable: within one time, the order the events were stored in.
+    events.sort_by_key(Event::observed_at);
+    Ok(events)
+}
+
 impl LakeEvents {
-    /// A stream over every day the lake holds.
+    /// A stream over every day the lake holds: the days are decoded on one reader thread per
+    /// core, in turn, each a day or two ahead of the consumer.
     pub fn new(store: &Store) -> Result<Self, StoreError> {
-        let days = parts_by_day(store, None)?;
-        let (tx, rx) = sync_channel(2);
-        let reader = std::thread::spawn(move || {
-            for (day, parts) in days {
-                let mut events = Vec::new();
-                let mut failed = None;
-                for (path, class) in &parts {
-                    match read_part(path, *class) {
-                        Ok(e) => events.extend(e),
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
+        let days: Vec<(i32, Vec<(PathBuf, Class)>)> =
+            parts_by_day(store, None)?.into_iter().collect();
+        let n = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        let mut channels = Vec::with_capacity(n);
+        let mut readers = Vec::with_capacity(n);
+        for k in 0..n {
+            let mine: Vec<(i32, Vec<(PathBuf, Class)>)> =
+                days.iter().skip(k).step_by(n).cloned().collect();
+            let (tx, rx) = sync_channel(1);
+            channels.push(rx);
+            readers.push(std::thread::spawn(move || {
+                for (day, parts) in mine {
+                    let message = read_day(&parts).map(|events| (day, events));
+                    let stop = message.is_err();
+                    if tx.send(message).is_err() || stop {
+                        return;
                     }
                 }
-                let message = match failed {
-                    Some(e) => Err(e),
-                    None => {
-                        // Stable: within one time, the order the events were stored in.
-                        events.sort_by_key(Event::observed_at);
-                        Ok((day, events))
-                    }
-                };
-                let stop = message.is_err();
-                if tx.send(message).is_err() || stop {
-                    return;
-                }
-            }
-        });
+            }));
+        }
         Ok(LakeEvents {
-            days: Some(rx),
-            reader: Some(reader),
+            days: channels,
+            next_reader: 0,
+            readers,
             ready: VecDeque::new(),
             carry: Vec::new(),
             error: None,
@@ -104,16 +112,20 @@ impl Iterator for LakeEvents {
 
     fn next(&mut self) -> Option<Event> {
         while self.ready.is_empty() {
-            match self.days.as_ref().map(Receiver::recv) {
+            let received = self.days.get(self.next_reader).map(Receiver::recv);
+            self.next_reader = (self.next_reader + 1) % self.days.len().max(1);
+            match received {
                 Some(Ok(Ok((day, events)))) => self.take_day(day, events),
                 Some(Ok(Err(e))) => {
                     self.error = Some(e);
-                    self.days = None;
+                    self.days.clear();
                     return None;
                 }
                 Some(Err(_)) | None => {
-                    self.days = None;
-                    if let Some(r) = self.reader.take() {
+                    // The readers are done (days go round the readers in order, so the first
+                    // one without a day means there are no more).
+                    self.days.clear();
+                    for r in self.readers.drain(..) {
                         let _ = r.join();
                     }
                     if self.carry.is_empty() {
@@ -140,6 +152,20 @@ pub fn for_each_in_class(
         }
         events.sort_by_key(Event::time);
         events.iter().for_each(&mut each);
+    }
+    Ok(())
+}
+
+/// Calls `each` with every flow of the lake reduced to its addresses, end and bytes out (the
+/// traffic timelines' needs; reads five columns instead of the whole rows).
+pub fn for_each_flow_brief(
+    store: &Store,
+    mut each: impl FnMut(&FlowBrief),
+) -> Result<(), StoreError> {
+    for (_, parts) in parts_by_day(store, Some(Class::NetworkActivity))? {
+        for (path, _) in parts {
+            read_flow_briefs(&path)?.iter().for_each(&mut each);
+        }
     }
     Ok(())
 }

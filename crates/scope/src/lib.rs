@@ -115,10 +115,21 @@ impl Scoper {
     /// Considers one connection: bytes from a target's host to one of its external addresses
     /// count on the day the connection ended.
     pub fn observe_flow(&mut self, f: &breachscope_model::Flow) {
-        let day = self.day(f.end());
+        self.observe_traffic(f.src_ip, f.dst_ip, f.end(), f.bytes_out.unwrap_or(0));
+    }
+
+    /// [`Scoper::observe_flow`] for a connection given by its addresses, end and bytes out.
+    pub fn observe_traffic(
+        &mut self,
+        src_ip: std::net::IpAddr,
+        dst_ip: std::net::IpAddr,
+        end: breachscope_model::Micros,
+        bytes_out: u64,
+    ) {
+        let day = self.day(end);
         for (t, timeline) in self.targets.iter().zip(self.timelines.iter_mut()) {
-            if t.hosts.contains(&f.src_ip) && t.external.contains(&f.dst_ip) {
-                timeline.entry(day).or_default().0 += f.bytes_out.unwrap_or(0);
+            if t.hosts.contains(&src_ip) && t.external.contains(&dst_ip) {
+                timeline.entry(day).or_default().0 += bytes_out;
             }
         }
     }

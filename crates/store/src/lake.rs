@@ -205,6 +205,91 @@ fn read_rows<R: Serialize + DeserializeOwned>(path: &Path) -> Result<Vec<R>, Sto
     Ok(out)
 }
 
+/// What the traffic timelines need of a flow, read from only those columns.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+struct FlowBriefRow {
+    time_us: i64,
+    src_endpoint: AddressOnly,
+    dst_endpoint: AddressOnly,
+    traffic: BytesOut,
+    unmapped: DurationOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+struct AddressOnly {
+    ip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+struct BytesOut {
+    bytes_out: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+struct DurationOnly {
+    duration_us: Option<i64>,
+}
+
+/// A flow reduced to what volume over time needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowBrief {
+    /// Originator.
+    pub src_ip: std::net::IpAddr,
+    /// Responder.
+    pub dst_ip: std::net::IpAddr,
+    /// When the connection ended (µs).
+    pub end: i64,
+    /// Payload bytes originator → responder.
+    pub bytes_out: u64,
+}
+
+/// The flows of a Network Activity part, reading only the five columns a [`FlowBrief`] needs
+/// (a fraction of the part's bytes and none of its other strings).
+pub fn read_flow_briefs(path: &Path) -> Result<Vec<FlowBrief>, StoreError> {
+    let bad = |e: String| StoreError::Parquet(format!("{}: {e}", path.display()));
+    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
+    let mask = parquet::arrow::ProjectionMask::columns(
+        builder.parquet_schema(),
+        [
+            "time_us",
+            "src_endpoint.ip",
+            "dst_endpoint.ip",
+            "traffic.bytes_out",
+            "unmapped.duration_us",
+        ],
+    );
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(ROW_GROUP)
+        .build()
+        .map_err(|e| bad(e.to_string()))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| bad(e.to_string()))?;
+        let rows: Vec<FlowBriefRow> =
+            serde_arrow::from_record_batch(&batch).map_err(|e| bad(e.to_string()))?;
+        for r in rows {
+            let ip = |a: &AddressOnly| a.ip.as_deref().and_then(|s| s.parse().ok());
+            let (Some(src_ip), Some(dst_ip)) = (ip(&r.src_endpoint), ip(&r.dst_endpoint)) else {
+                return Err(bad("a flow without its addresses".into()));
+            };
+            out.push(FlowBrief {
+                src_ip,
+                dst_ip,
+                end: r
+                    .time_us
+                    .saturating_add(r.unmapped.duration_us.unwrap_or(0).max(0)),
+                bytes_out: r
+                    .traffic
+                    .bytes_out
+                    .map_or(0, |b| u64::try_from(b).unwrap_or(0)),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The events of a part, in its order.
 pub fn read_part(path: &Path, class: Class) -> Result<Vec<Event>, StoreError> {
     let bad = |e: rows::RowError| StoreError::Schema(format!("{}: {e}", path.display()));
