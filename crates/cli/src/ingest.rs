@@ -91,7 +91,12 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
     let sources = Sources {
         zeek: expand_paths(&args.zeek)?,
         samba: expand_paths(&args.samba)?,
-        evtx: expand_paths(&args.evtx)?,
+        // Only the EVTX files (others beside them are named and left), each computer's in
+        // time order.
+        evtx: crate::investigate::evtx_groups(expand_paths(&args.evtx)?)?
+            .into_iter()
+            .flatten()
+            .collect(),
     };
     let office =
         crate::office_zone::resolve(args.log_tz.as_deref(), "", &sources.samba, &sources.zeek)?;

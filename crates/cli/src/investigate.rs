@@ -132,7 +132,7 @@ fn internal_networks(config: &DetectConfig) -> Vec<String> {
 
 /// The EVTX files among `paths` (others, such as notes beside the logs, are named and left),
 /// grouped by the computer that wrote them, each group ordered by its first record's time.
-fn evtx_groups(paths: Vec<PathBuf>) -> Result<Vec<Vec<PathBuf>>> {
+pub(crate) fn evtx_groups(paths: Vec<PathBuf>) -> Result<Vec<Vec<PathBuf>>> {
     let mut groups: BTreeMap<String, Vec<(i64, PathBuf)>> = BTreeMap::new();
     for path in paths {
         let kind = sniff_path(&path).with_context(|| path.display().to_string())?;

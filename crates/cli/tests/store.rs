@@ -433,3 +433,45 @@ fn investigate_from_the_store_writes_the_same_report() {
     assert_eq!(strip(ingested), strip(raw.clone()));
     assert_eq!(strip(from_lake), strip(raw));
 }
+
+/// The real EVTX samples beside the repository: every record `normalize` maps is in the lake
+/// once, files that are not EVTX are left out, and a second run adds nothing.
+#[test]
+fn evtx_samples_are_ingested_once() {
+    let Some(data) = common::shared_data() else {
+        return;
+    };
+    let evtx = data.join("evtx");
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let json = dir.path().join("ingest.json");
+    let run = || {
+        let out = breachscope(&[
+            "ingest",
+            "--store",
+            store.to_str().unwrap(),
+            "--evtx",
+            evtx.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()
+    };
+    let first = run();
+    let (_, summary, _) = common::normalize(&["--count-only", evtx.to_str().unwrap()]);
+    assert_eq!(first["events"], summary["totals"]["records"]);
+    assert!(
+        first["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["path"].as_str().unwrap().ends_with(".evtx")),
+        "only EVTX files are read"
+    );
+    assert_eq!(run()["events"], 0);
+}
