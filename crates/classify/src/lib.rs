@@ -83,14 +83,7 @@ mod hex_hashes {
     ) -> Result<S::Ok, S::Error> {
         let hex: BTreeMap<&String, Vec<String>> = map
             .iter()
-            .map(|(k, set)| {
-                (
-                    k,
-                    set.iter()
-                        .map(|h| h.iter().map(|b| format!("{b:02x}")).collect())
-                        .collect(),
-                )
-            })
+            .map(|(k, set)| (k, set.iter().map(|h| breachscope_model::hex(h)).collect()))
             .collect();
         hex.serialize(s)
     }

@@ -121,10 +121,7 @@ pub fn scan_file(classifier: &Classifier, root: &Path, path: &Path, max_bytes: u
             Ok(_) => ScanEntry {
                 path: rel,
                 size: bytes.len() as u64,
-                sha256: Sha256::digest(bytes.as_slice())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
+                sha256: breachscope_model::hex(&Sha256::digest(bytes.as_slice())),
                 result: classifier.classify(bytes).map_err(|e| e.to_string()),
             },
         };

@@ -6,7 +6,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use breachscope_model::Event;
+use breachscope_model::{Event, hex};
 use flate2::bufread::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
@@ -318,14 +318,4 @@ impl<P: LineParser + ?Sized> EvidenceReader<'_, P> {
         });
         self.close();
     }
-}
-
-/// Lower-case hex of `bytes` (SHA-256 digests).
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }

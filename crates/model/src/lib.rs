@@ -25,3 +25,13 @@ pub use event::{
 };
 pub use net::{Cidr, CidrError, InternalNetworks, canonical_ip};
 pub use time::Micros;
+
+/// Lower-case hex of `bytes` (SHA-256 digests, keyed hashes).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}

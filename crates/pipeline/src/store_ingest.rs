@@ -29,7 +29,7 @@ use breachscope_ingest::input::open_evidence;
 use breachscope_ingest::samba::{SambaConfig, SambaParser};
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{FileStats, InputError, LineParser, Rejected, open_reader};
-use breachscope_model::Event;
+use breachscope_model::{Event, hex};
 use breachscope_store::{Class, InputRecord, Store, StoreError};
 use sha2::{Digest, Sha256};
 
@@ -152,10 +152,6 @@ struct Content {
     head_len: u64,
     /// Hex SHA-256 of the prefixes asked for, by length.
     prefixes: BTreeMap<u64, String>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn stat(path: &Path) -> io::Result<(u64, i64)> {

@@ -27,9 +27,9 @@ use evtx::{EvtxParser, ParserSettings, RenderedChunkItem};
 use sha2::{Digest, Sha256};
 
 use crate::input::{InputError, open_evidence};
-use crate::reader::hex;
 use crate::record::{Location, Rejected, Unit};
 use crate::{FileStats, ReadFailure};
+use breachscope_model::hex;
 
 pub use map::{MAPPED_EVENT_IDS, Mapper};
 pub use record::WinRecord;
