@@ -25,46 +25,32 @@ use crate::rows::{self, Class};
 /// enough for zstd.
 const ROW_GROUP: usize = 64 * 1024;
 
+/// Microseconds in a day.
+const DAY_US: i64 = 86_400_000_000;
+
 /// The UTC day (`YYYYMMDD`) of a time in µs.
 pub fn event_day(time_us: i64) -> i32 {
-    let days = time_us.div_euclid(86_400_000_000);
-    let ts = civil_from_days(days);
-    ts.0 * 10_000 + ts.1 * 100 + ts.2
+    day_of_number(time_us.div_euclid(DAY_US))
+}
+
+/// The `YYYYMMDD` of the day `days` after 1970-01-01 (jiff's civil calendar; 0 outside it).
+pub fn day_of_number(days: i64) -> i32 {
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(days))
+        .map_or(0, |d| {
+            i32::from(d.year()) * 10_000 + i32::from(d.month()) * 100 + i32::from(d.day())
+        })
 }
 
 /// The first µs of a `YYYYMMDD` day (UTC).
 pub fn day_start(day: i32) -> i64 {
-    let (y, m, d) = (
-        i64::from(day / 10_000),
-        i64::from(day / 100 % 100),
-        i64::from(day % 100),
+    let date = jiff::civil::Date::new(
+        i16::try_from(day / 10_000).unwrap_or(1970),
+        i8::try_from(day / 100 % 100).unwrap_or(1),
+        i8::try_from(day % 100).unwrap_or(1),
     );
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe - 719_468) * 86_400_000_000
-}
-
-/// The civil date of a day number since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i32, i32, i32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    (
-        i32::try_from(y).unwrap_or(0),
-        i32::try_from(m).unwrap_or(0),
-        i32::try_from(d).unwrap_or(0),
-    )
+    date.and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+        .map_or(0, |z| z.timestamp().as_microsecond())
 }
 
 /// The directory of a class and day under the lake.
@@ -190,19 +176,46 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(|e| StoreError::io(dir, e))
 }
 
-fn read_rows<R: Serialize + DeserializeOwned>(path: &Path) -> Result<Vec<R>, StoreError> {
+/// The rows of a part as `R`, reading only the leaf `columns` named (all when `None`).
+fn read_rows<R: DeserializeOwned>(
+    path: &Path,
+    columns: Option<&[&str]>,
+) -> Result<Vec<R>, StoreError> {
+    let bad = |e: String| StoreError::Parquet(format!("{}: {e}", path.display()));
     let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(ROW_GROUP).build())
-        .map_err(|e| StoreError::Parquet(format!("{}: {e}", path.display())))?;
+    let mut builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
+    if let Some(columns) = columns {
+        let mask = parquet::arrow::ProjectionMask::columns(
+            builder.parquet_schema(),
+            columns.iter().copied(),
+        );
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder
+        .with_batch_size(ROW_GROUP)
+        .build()
+        .map_err(|e| bad(e.to_string()))?;
     let mut out = Vec::new();
     for batch in reader {
-        let batch = batch.map_err(|e| StoreError::Parquet(format!("{}: {e}", path.display())))?;
+        let batch = batch.map_err(|e| bad(e.to_string()))?;
         let rows: Vec<R> = serde_arrow::from_record_batch(&batch)
             .map_err(|e| StoreError::Schema(format!("{}: {e}", path.display())))?;
         out.extend(rows);
     }
     Ok(out)
+}
+
+/// The events of a part's rows of type `R`, each made by `event`.
+fn events_of<R: DeserializeOwned>(
+    path: &Path,
+    event: fn(R) -> Result<Event, rows::RowError>,
+) -> Result<Vec<Event>, StoreError> {
+    read_rows::<R>(path, None)?
+        .into_iter()
+        .map(event)
+        .collect::<Result<_, _>>()
+        .map_err(|e| StoreError::Schema(format!("{}: {e}", path.display())))
 }
 
 /// What the traffic timelines need of a flow, read from only those columns.
@@ -246,35 +259,24 @@ pub struct FlowBrief {
 /// The flows of a Network Activity part, reading only the five columns a [`FlowBrief`] needs
 /// (a fraction of the part's bytes and none of its other strings).
 pub fn read_flow_briefs(path: &Path) -> Result<Vec<FlowBrief>, StoreError> {
-    let bad = |e: String| StoreError::Parquet(format!("{}: {e}", path.display()));
-    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
-    let mask = parquet::arrow::ProjectionMask::columns(
-        builder.parquet_schema(),
-        [
-            "time_us",
-            "src_endpoint.ip",
-            "dst_endpoint.ip",
-            "traffic.bytes_out",
-            "unmapped.duration_us",
-        ],
-    );
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(ROW_GROUP)
-        .build()
-        .map_err(|e| bad(e.to_string()))?;
-    let mut out = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| bad(e.to_string()))?;
-        let rows: Vec<FlowBriefRow> =
-            serde_arrow::from_record_batch(&batch).map_err(|e| bad(e.to_string()))?;
-        for r in rows {
-            let ip = |a: &AddressOnly| a.ip.as_deref().and_then(|s| s.parse().ok());
+    let columns = [
+        "time_us",
+        "src_endpoint.ip",
+        "dst_endpoint.ip",
+        "traffic.bytes_out",
+        "unmapped.duration_us",
+    ];
+    let ip = |a: &AddressOnly| a.ip.as_deref().and_then(|s| s.parse().ok());
+    read_rows::<FlowBriefRow>(path, Some(&columns))?
+        .into_iter()
+        .map(|r| {
             let (Some(src_ip), Some(dst_ip)) = (ip(&r.src_endpoint), ip(&r.dst_endpoint)) else {
-                return Err(bad("a flow without its addresses".into()));
+                return Err(StoreError::Schema(format!(
+                    "{}: a flow without its addresses",
+                    path.display()
+                )));
             };
-            out.push(FlowBrief {
+            Ok(FlowBrief {
                 src_ip,
                 dst_ip,
                 end: r
@@ -284,42 +286,24 @@ pub fn read_flow_briefs(path: &Path) -> Result<Vec<FlowBrief>, StoreError> {
                     .traffic
                     .bytes_out
                     .map_or(0, |b| u64::try_from(b).unwrap_or(0)),
-            });
-        }
-    }
-    Ok(out)
+            })
+        })
+        .collect()
 }
 
 /// The events of a part, in its order.
 pub fn read_part(path: &Path, class: Class) -> Result<Vec<Event>, StoreError> {
-    let bad = |e: rows::RowError| StoreError::Schema(format!("{}: {e}", path.display()));
-    Ok(match class {
-        Class::NetworkActivity => read_rows::<rows::NetworkRow>(path)?
-            .into_iter()
-            .map(|r| rows::flow(r).map(Event::Flow))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
-        Class::DnsActivity => read_rows::<rows::DnsRow>(path)?
-            .into_iter()
-            .map(|r| rows::dns(r).map(Event::Dns))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
-        Class::FileSystemActivity => read_rows::<rows::FileRow>(path)?
-            .into_iter()
-            .map(|r| rows::file_access(r).map(Event::FileAccess))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
-        Class::Authentication => read_rows::<rows::AuthRow>(path)?
-            .into_iter()
-            .map(|r| rows::authentication(r).map(Event::Authentication))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
-        Class::EventLogActivity => read_rows::<rows::LogRow>(path)?
-            .into_iter()
-            .map(|r| rows::log_cleared(r).map(Event::LogCleared))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?,
-    })
+    match class {
+        Class::NetworkActivity => events_of(path, |r| rows::flow(r).map(Event::Flow)),
+        Class::DnsActivity => events_of(path, |r| rows::dns(r).map(Event::Dns)),
+        Class::FileSystemActivity => {
+            events_of(path, |r| rows::file_access(r).map(Event::FileAccess))
+        }
+        Class::Authentication => {
+            events_of(path, |r| rows::authentication(r).map(Event::Authentication))
+        }
+        Class::EventLogActivity => events_of(path, |r| rows::log_cleared(r).map(Event::LogCleared)),
+    }
 }
 
 #[cfg(test)]

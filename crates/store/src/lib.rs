@@ -153,14 +153,22 @@ impl Store {
         inputs: &mut [InputRecord],
         settings: &[(String, String)],
     ) -> Result<Written, StoreError> {
-        let mut groups: BTreeMap<(Class, i32), Vec<&Event>> = BTreeMap::new();
+        // Grouped by day number; the calendar day is worked out once per group.
+        let mut by_number: BTreeMap<(Class, i64), Vec<&Event>> = BTreeMap::new();
         for e in events {
-            groups
-                .entry((Class::of(e), lake::event_day(e.time())))
+            by_number
+                .entry((Class::of(e), e.time().div_euclid(86_400_000_000)))
                 .or_default()
                 .push(e);
         }
-        let pieces: usize = groups.values().map(|g| g.len().div_ceil(PART_ROWS)).sum();
+        let groups = by_number
+            .into_iter()
+            .map(|((class, n), group)| ((class, lake::day_of_number(n)), group));
+        let groups: Vec<((Class, i32), Vec<&Event>)> = groups.collect();
+        let pieces: usize = groups
+            .iter()
+            .map(|(_, g)| g.len().div_ceil(PART_ROWS))
+            .sum();
         let first = self.catalog.next_part_numbers(pieces as u64)?;
         let mut tasks: Vec<(u64, Class, i32, Vec<&Event>)> = Vec::with_capacity(pieces);
         for ((class, day), mut group) in groups {
