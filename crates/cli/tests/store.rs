@@ -474,4 +474,97 @@ fn evtx_samples_are_ingested_once() {
         "only EVTX files are read"
     );
     assert_eq!(run()["events"], 0);
+
+    // Another log exported under a name already read (a larger one): it is new content, read
+    // whole — not taken for the old log grown, which would skip its first records.
+    let mut samples: Vec<(u64, std::path::PathBuf)> = Vec::new();
+    let mut stack = vec![evtx.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "evtx") {
+                samples.push((std::fs::metadata(&p).unwrap().len(), p));
+            }
+        }
+    }
+    samples.sort();
+    let records = |p: &Path| {
+        let (_, s, _) = common::normalize(&["--count-only", p.to_str().unwrap()]);
+        s["totals"]["records"].as_u64().unwrap()
+    };
+    let small = samples
+        .iter()
+        .find(|(_, p)| records(p) > 0)
+        .unwrap()
+        .1
+        .clone();
+    let large = samples
+        .iter()
+        .rev()
+        .find(|(_, p)| records(p) > records(&small))
+        .unwrap()
+        .1
+        .clone();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    let log = exports.join("Security.evtx");
+    std::fs::copy(&small, &log).unwrap();
+    let store2 = dir.path().join("store2");
+    let ingest_log = || {
+        let out = breachscope(&[
+            "ingest",
+            "--store",
+            store2.to_str().unwrap(),
+            "--evtx",
+            exports.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()
+    };
+    assert_eq!(ingest_log()["events"].as_u64().unwrap(), records(&small));
+    std::fs::copy(&large, &log).unwrap();
+    let replaced = ingest_log();
+    assert_eq!(replaced["events"].as_u64().unwrap(), records(&large));
+    assert_eq!(replaced["files"][0]["status"], "new");
+
+    // The log grown: its first chunk read before (a copy cut after it), then the whole file.
+    let (_, big) = samples.last().unwrap().clone();
+    let first_chunk = 4096 + 65_536;
+    assert!(std::fs::metadata(&big).unwrap().len() > 2 * first_chunk as u64);
+    let growing = dir.path().join("growing");
+    std::fs::create_dir_all(&growing).unwrap();
+    let grown_log = growing.join("Security.evtx");
+    std::fs::write(&grown_log, &std::fs::read(&big).unwrap()[..first_chunk]).unwrap();
+    let before = records(&grown_log);
+    let store3 = dir.path().join("store3");
+    let ingest_grown = || {
+        let out = breachscope(&[
+            "ingest",
+            "--store",
+            store3.to_str().unwrap(),
+            "--evtx",
+            growing.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()
+    };
+    assert_eq!(ingest_grown()["events"].as_u64().unwrap(), before);
+    std::fs::copy(&big, &grown_log).unwrap();
+    let grown = ingest_grown();
+    assert_eq!(grown["files"][0]["status"], "appended");
+    assert_eq!(grown["events"].as_u64().unwrap(), records(&big) - before);
 }

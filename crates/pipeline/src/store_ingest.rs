@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use breachscope_ingest::evtx::{EvtxConfig, EvtxReader};
+use breachscope_ingest::evtx::{EvtxConfig, EvtxReader, KIND as EVTX_KIND};
 use breachscope_ingest::input::open_evidence;
 use breachscope_ingest::samba::{SambaConfig, SambaParser};
 use breachscope_ingest::zeek::ZeekParser;
@@ -248,22 +248,37 @@ fn scan_plain(path: &Path, wanted: &[u64]) -> io::Result<Content> {
     })
 }
 
-/// The whole file's hash (gzip and EVTX files, which are never appended to line by line).
-fn scan_whole(path: &Path) -> io::Result<Content> {
+/// Where an EVTX file's first chunk lies: after the 4 KiB file header, 64 KiB long.
+const EVTX_FIRST_CHUNK: (u64, u64) = (4096, 65_536);
+
+/// The whole file's hash (gzip and EVTX files, which are never appended to line by line). For
+/// EVTX the head hash is that of the first chunk, which stays as it is while the log grows (the
+/// file header does not: it counts the chunks).
+fn scan_whole(path: &Path, gzip: bool) -> io::Result<Content> {
     let (size, mtime_ns) = stat(path)?;
     let mut file = open_evidence(path)?;
     let mut hasher = Sha256::new();
     io::copy(&mut file, &mut hasher)?;
     let hash = hex(&hasher.finalize());
+    let (head_hash, head_len) = if gzip {
+        (hash.clone(), size)
+    } else {
+        use std::io::{Seek, SeekFrom};
+        let (offset, len) = EVTX_FIRST_CHUNK;
+        let mut chunk = Vec::new();
+        file.seek(SeekFrom::Start(offset))?;
+        file.take(len).read_to_end(&mut chunk)?;
+        (hex(&Sha256::digest(&chunk)), chunk.len() as u64)
+    };
     Ok(Content {
         size,
         mtime_ns,
-        gzip: true,
+        gzip,
         boundary: size,
         lines: u64::MAX,
-        hash: hash.clone(),
-        head_hash: hash,
-        head_len: size,
+        hash,
+        head_hash,
+        head_len,
         prefixes: BTreeMap::new(),
     })
 }
@@ -490,7 +505,7 @@ fn ingest_file<'s>(
     }
     // The file's past: its content seen before, under this name or another.
     let (content, past) = if whole {
-        let content = match scan_whole(path) {
+        let content = match scan_whole(path, !matches!(reader, Reader::Evtx(_))) {
             Ok(c) => c,
             Err(e) => return Ok((failed(path, "unknown", e.to_string()), known)),
         };
@@ -498,14 +513,16 @@ fn ingest_file<'s>(
             let known_as = (seen.path != name).then(|| seen.path.clone());
             return Ok((unchanged(path, &seen, known_as), known));
         }
-        // A grown EVTX file at a known path: its first records are in the store.
+        // A grown EVTX file at a known path — the same first chunk, more bytes: its first
+        // records are in the store. Another log exported under the same name is new.
         let past = match reader {
             Reader::Evtx(_) => known
                 .store
                 .catalog()
                 .inputs_at(&name)?
                 .into_iter()
-                .filter(|r| r.kind == "evtx" && r.size <= content.size)
+                .filter(|r| r.kind == EVTX_KIND && r.size <= content.size)
+                .filter(|r| r.head_hash == content.head_hash)
                 .max_by_key(|r| r.consumed_lines)
                 .map(|record| Past {
                     slot: known.slot_of(&record),
@@ -530,6 +547,7 @@ fn ingest_file<'s>(
             .filter(|c| {
                 let r = &c.record;
                 !r.gzip
+                    && r.kind != EVTX_KIND
                     && r.consumed_bytes > 0
                     && r.consumed_bytes <= content.boundary
                     && content.prefixes.get(&r.consumed_bytes) == Some(&r.consumed_hash)

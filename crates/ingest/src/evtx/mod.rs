@@ -45,6 +45,9 @@ const KEPT_BUFFER: usize = 64 << 20;
 /// Files with at least this many chunks are parsed on several threads.
 const PARALLEL_CHUNKS: usize = 32;
 
+/// The kind [`FileStats`] gives an EVTX file.
+pub const KIND: &str = "windows_evtx";
+
 /// How the EVTX reader works.
 #[derive(Debug, Clone, Default)]
 pub struct EvtxConfig {
@@ -153,7 +156,7 @@ impl EvtxParsing {
         let mut stats = FileStats {
             bytes: bytes.len() as u64,
             sha256: hex(&Sha256::digest(bytes.as_slice())),
-            ..FileStats::new(Arc::clone(&path), "windows_evtx")
+            ..FileStats::new(Arc::clone(&path), KIND)
         };
         let mut items = Vec::new();
         // A file cut inside a chunk (a copy stopped early, a carved log): the `evtx` crate reads
