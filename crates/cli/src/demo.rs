@@ -13,6 +13,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::investigate::{InvestigateArgs, investigate, write_report};
+use crate::options::EvidenceArgs;
 
 /// Scenario presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,14 +140,16 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let out_dir = args.dir.join("out");
     let investigate_args = InvestigateArgs {
-        zeek: vec![args.dir.join(&truth.layout.zeek)],
-        samba: vec![args.dir.join(&truth.layout.samba)],
-        evtx: Vec::new(),
-        internal: truth.internal_networks.clone(),
+        evidence: EvidenceArgs {
+            zeek: vec![args.dir.join(&truth.layout.zeek)],
+            samba: vec![args.dir.join(&truth.layout.samba)],
+            evtx: Vec::new(),
+            internal: truth.internal_networks.clone(),
+            log_tz: Some(truth.time_zone.clone()),
+            samba_prefix: "%u|%I|%m|%S".into(),
+            share_roots: Vec::new(),
+        },
         config: None,
-        log_tz: Some(truth.time_zone.clone()),
-        samba_prefix: "%u|%I|%m|%S".into(),
-        share_roots: Vec::new(),
         detected_at: None,
         shares: truth
             .layout

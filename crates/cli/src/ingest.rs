@@ -13,7 +13,7 @@ use breachscope_store::Store;
 use clap::Args;
 use serde::Serialize;
 
-use crate::options::{samba_config_in, windows_share_roots};
+use crate::options::{EvidenceArgs, samba_config_in, windows_share_roots};
 
 /// Arguments of `breachscope ingest`.
 #[derive(Debug, Args)]
@@ -22,29 +22,9 @@ pub struct IngestArgs {
     /// DIR/catalog.sqlite; created when absent.
     #[arg(long, value_name = "DIR")]
     pub store: PathBuf,
-    /// Zeek logs: files or directories (conn/dns, TSV or JSON, gzip or not).
-    #[arg(long, value_name = "PATH")]
-    pub zeek: Vec<PathBuf>,
-    /// Samba vfs_full_audit logs: files or directories.
-    #[arg(long = "samba-audit", value_name = "PATH")]
-    pub samba: Vec<PathBuf>,
-    /// Windows Security event logs (.evtx): files or directories.
-    #[arg(long, value_name = "PATH")]
-    pub evtx: Vec<PathBuf>,
-    /// Zone of local-time logs (RFC 3164 syslog, smbd's log): an IANA name, UTC, an offset
-    /// such as +09:00, or `local`. Default: inferred from the UTC offsets the evidence states,
-    /// else the machine's zone (with a warning).
-    #[arg(long, value_name = "ZONE")]
-    pub log_tz: Option<String>,
-    /// Samba `full_audit:prefix`.
-    #[arg(long, default_value = "%u|%I|%m|%S")]
-    pub samba_prefix: String,
-    /// Share root on the file server, NAME=PATH (repeatable).
-    #[arg(long = "share-root", value_name = "NAME=PATH")]
-    pub share_roots: Vec<String>,
-    /// Internal network in CIDR notation (repeatable), recorded with the store's settings.
-    #[arg(long = "internal", value_name = "CIDR")]
-    pub internal: Vec<String>,
+    /// The evidence and how to read it.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Write what was done, file by file, as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -84,33 +64,37 @@ fn status_name(s: Status) -> &'static str {
 
 /// Runs the command.
 pub fn run(args: &IngestArgs) -> Result<ExitCode> {
-    if args.zeek.is_empty() && args.samba.is_empty() && args.evtx.is_empty() {
+    if args.evidence.is_empty() {
         bail!("no evidence given: use --zeek PATH, --samba-audit PATH and/or --evtx PATH");
     }
-    InternalNetworks::parse(&args.internal).context("--internal")?;
+    InternalNetworks::parse(&args.evidence.internal).context("--internal")?;
     let sources = Sources {
-        zeek: expand_paths(&args.zeek)?,
-        samba: expand_paths(&args.samba)?,
+        zeek: expand_paths(&args.evidence.zeek)?,
+        samba: expand_paths(&args.evidence.samba)?,
         // Only the EVTX files (others beside them are named and left), each computer's in
         // time order.
-        evtx: crate::investigate::evtx_groups(expand_paths(&args.evtx)?)?
+        evtx: crate::investigate::evtx_groups(expand_paths(&args.evidence.evtx)?)?
             .into_iter()
             .flatten()
             .collect(),
     };
-    let office =
-        crate::office_zone::resolve(args.log_tz.as_deref(), "", &sources.samba, &sources.zeek)?;
+    let office = crate::office_zone::resolve(
+        args.evidence.log_tz.as_deref(),
+        "",
+        &sources.samba,
+        &sources.zeek,
+    )?;
     let samba = samba_config_in(
-        &args.samba_prefix,
+        &args.evidence.samba_prefix,
         office.log_zone.clone(),
-        &args.share_roots,
+        &args.evidence.share_roots,
         None,
     )?;
     let settings = store_settings(
         &office,
-        &args.samba_prefix,
-        &args.share_roots,
-        &args.internal,
+        &args.evidence.samba_prefix,
+        &args.evidence.share_roots,
+        &args.evidence.internal,
     )?;
     let mut store = Store::open(&args.store)
         .with_context(|| format!("opening the store {}", args.store.display()))?;
@@ -118,7 +102,7 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
         samba,
         evtx: EvtxConfig {
             threads: 0,
-            share_roots: windows_share_roots(&args.share_roots),
+            share_roots: windows_share_roots(&args.evidence.share_roots),
         },
         settings,
         batch_events: 1_000_000,

@@ -16,37 +16,17 @@ use breachscope_store::Store;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::options::{samba_config_in, windows_share_roots};
+use crate::options::{EvidenceArgs, samba_config_in, windows_share_roots};
 
 /// Arguments of `breachscope investigate`.
 #[derive(Debug, Args)]
 pub struct InvestigateArgs {
-    /// Zeek conn/dns logs: files or directories (zeekctl archives), repeatable.
-    #[arg(long = "zeek", value_name = "PATH")]
-    pub zeek: Vec<PathBuf>,
-    /// Samba vfs_full_audit logs (syslog or smbd log), repeatable.
-    #[arg(long = "samba-audit", value_name = "PATH")]
-    pub samba: Vec<PathBuf>,
-    /// Windows event logs (.evtx, Security channel): files or directories, repeatable.
-    #[arg(long = "evtx", value_name = "PATH")]
-    pub evtx: Vec<PathBuf>,
-    /// Internal network in CIDR notation (repeatable; overrides the config file's list).
-    #[arg(long = "internal", value_name = "CIDR")]
-    pub internal: Vec<String>,
+    /// The evidence and how to read it.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Detection settings (TOML); see docs/configuration.md.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Zone of local-time logs and of office hours (unless the config sets `time_zone`): an
-    /// IANA name, UTC, an offset such as +09:00, or `local`. Default: inferred from the UTC
-    /// offsets the evidence states, else the machine's zone (with a warning).
-    #[arg(long, value_name = "ZONE")]
-    pub log_tz: Option<String>,
-    /// Samba `full_audit:prefix`.
-    #[arg(long, default_value = "%u|%I|%m|%S")]
-    pub samba_prefix: String,
-    /// Share root on the file server, NAME=/server/path (repeatable).
-    #[arg(long = "share-root", value_name = "NAME=PATH")]
-    pub share_roots: Vec<String>,
     /// When the breach was detected (RFC 3339; default: now).
     #[arg(long, value_name = "TIME")]
     pub detected_at: Option<String>,
@@ -112,8 +92,8 @@ pub fn load_config(args: &InvestigateArgs) -> Result<DetectConfig> {
         }
         None => DetectConfig::default(),
     };
-    if !args.internal.is_empty() {
-        config.internal_networks = args.internal.clone();
+    if !args.evidence.internal.is_empty() {
+        config.internal_networks = args.evidence.internal.clone();
     }
     Ok(config)
 }
@@ -162,8 +142,7 @@ pub(crate) fn evtx_groups(paths: Vec<PathBuf>) -> Result<Vec<Vec<PathBuf>>> {
 /// zone (saying on stderr which and why), the readers' settings, the share copies and their
 /// classifier, the store.
 fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
-    if args.zeek.is_empty() && args.samba.is_empty() && args.evtx.is_empty() && args.store.is_none()
-    {
+    if args.evidence.is_empty() && args.store.is_none() {
         bail!(
             "no evidence given: use --zeek PATH, --samba-audit PATH, --evtx PATH and/or --store DIR"
         );
@@ -177,9 +156,9 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
         None => jiff::Timestamp::now().as_microsecond(),
     };
     let shares = parse_shares(&args.shares)?;
-    let zeek = expand_paths(&args.zeek)?;
-    let samba = expand_paths(&args.samba)?;
-    let evtx_groups = evtx_groups(expand_paths(&args.evtx)?)?;
+    let zeek = expand_paths(&args.evidence.zeek)?;
+    let samba = expand_paths(&args.evidence.samba)?;
+    let evtx_groups = evtx_groups(expand_paths(&args.evidence.evtx)?)?;
     let store = match &args.store {
         Some(dir) => {
             Some(Store::open(dir).with_context(|| format!("opening the store {}", dir.display()))?)
@@ -195,16 +174,19 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
                 .setting("office_time_zone_source")?
                 .and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok());
             crate::office_zone::resolve_for_store(
-                args.log_tz.as_deref(),
+                args.evidence.log_tz.as_deref(),
                 &config.time_zone,
                 &samba,
                 &zeek,
                 name.as_deref().zip(source),
             )?
         }
-        None => {
-            crate::office_zone::resolve(args.log_tz.as_deref(), &config.time_zone, &samba, &zeek)?
-        }
+        None => crate::office_zone::resolve(
+            args.evidence.log_tz.as_deref(),
+            &config.time_zone,
+            &samba,
+            &zeek,
+        )?,
     };
     let classifier = if shares.is_empty() {
         None
@@ -216,14 +198,14 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
         samba,
         evtx_groups,
         samba_config: samba_config_in(
-            &args.samba_prefix,
+            &args.evidence.samba_prefix,
             office.log_zone.clone(),
-            &args.share_roots,
+            &args.evidence.share_roots,
             None,
         )?,
         evtx_config: EvtxConfig {
             threads: 0,
-            share_roots: windows_share_roots(&args.share_roots),
+            share_roots: windows_share_roots(&args.evidence.share_roots),
         },
         settings: r::Settings {
             office_time_zone: office.name.clone(),
@@ -232,9 +214,9 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
         },
         store_settings: crate::ingest::store_settings(
             &office,
-            &args.samba_prefix,
-            &args.share_roots,
-            &args.internal,
+            &args.evidence.samba_prefix,
+            &args.evidence.share_roots,
+            &args.evidence.internal,
         )?,
         zone: office.zone.clone(),
         config,

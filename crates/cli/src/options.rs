@@ -57,6 +57,43 @@ pub fn windows_share_roots(values: &[String]) -> Vec<(String, String)> {
 
 /// Builds the Samba reader's configuration from `--samba-prefix`, `--log-tz` and
 /// `--share-root` (`normalize`).
+/// The evidence and how to read it: the options `investigate` and `ingest` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvidenceArgs {
+    /// Zeek conn/dns logs: files or directories (zeekctl archives; TSV or JSON, gzip or not),
+    /// repeatable.
+    #[arg(long = "zeek", value_name = "PATH")]
+    pub zeek: Vec<std::path::PathBuf>,
+    /// Samba vfs_full_audit logs (syslog or smbd log): files or directories, repeatable.
+    #[arg(long = "samba-audit", value_name = "PATH")]
+    pub samba: Vec<std::path::PathBuf>,
+    /// Windows event logs (.evtx, Security channel): files or directories, repeatable.
+    #[arg(long = "evtx", value_name = "PATH")]
+    pub evtx: Vec<std::path::PathBuf>,
+    /// Internal network in CIDR notation (repeatable; overrides the config file's list).
+    #[arg(long = "internal", value_name = "CIDR")]
+    pub internal: Vec<String>,
+    /// Zone of local-time logs (RFC 3164 syslog, smbd's log) and of office hours (unless the
+    /// config sets `time_zone`): an IANA name, UTC, an offset such as +09:00, or `local`.
+    /// Default: inferred from the UTC offsets the evidence states, else the machine's zone (with
+    /// a warning).
+    #[arg(long, value_name = "ZONE")]
+    pub log_tz: Option<String>,
+    /// Samba `full_audit:prefix`.
+    #[arg(long, default_value = "%u|%I|%m|%S")]
+    pub samba_prefix: String,
+    /// Share root on the file server, NAME=/server/path (repeatable).
+    #[arg(long = "share-root", value_name = "NAME=PATH")]
+    pub share_roots: Vec<String>,
+}
+
+impl EvidenceArgs {
+    /// Whether no evidence path was given.
+    pub fn is_empty(&self) -> bool {
+        self.zeek.is_empty() && self.samba.is_empty() && self.evtx.is_empty()
+    }
+}
+
 pub fn samba_config(
     samba_prefix: &str,
     log_tz: &str,
