@@ -432,6 +432,21 @@ fn investigate_from_the_store_writes_the_same_report() {
     );
     assert_eq!(strip(ingested), strip(raw.clone()));
     assert_eq!(strip(from_lake), strip(raw));
+    // The HTML report's daily timelines (bytes to the incidents' addresses, file reads per
+    // day) come from the scoping pass too: the same from the lake.
+    let timelines = |out: &str| -> Vec<String> {
+        let html = std::fs::read_to_string(dir.path().join(out).join("report.html")).unwrap();
+        html.split("<svg class=\"timeline\"")
+            .skip(1)
+            .map(|s| s.split("</svg>").next().unwrap().to_owned())
+            .collect()
+    };
+    let raw_timelines = timelines("raw");
+    assert!(
+        raw_timelines.iter().any(|t| t.contains("class=\"bytes\"")),
+        "the demo's timelines have traffic"
+    );
+    assert_eq!(timelines("lake"), raw_timelines);
 }
 
 /// The real EVTX samples beside the repository: every record `normalize` maps is in the lake

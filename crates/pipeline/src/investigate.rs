@@ -6,6 +6,7 @@
 //! stages here neither print nor write files.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use breachscope_classify::walk::{ScanEntry, scan_file};
@@ -21,10 +22,10 @@ use breachscope_model::{Event, Micros};
 use breachscope_report::html::Timeline;
 use breachscope_report::report_v1 as r;
 use breachscope_scope::{Exposure, Scoper, Target};
-use breachscope_store::{Class, Store};
+use breachscope_store::Store;
 use jiff::tz::TimeZone;
 
-use crate::lake_events::{LakeEvents, for_each_flow_brief, for_each_in_class};
+use crate::lake_events::{for_each_in_order, scope_parts};
 use crate::store_ingest::{self, FileOutcome, PipelineError};
 
 /// Reorder window of the merge: records up to an hour out of order are repaired.
@@ -159,16 +160,15 @@ fn ingest_plan(
     Ok(())
 }
 
-/// Feeds the events to the detection engine, saying how far it got.
-fn analyse(engine: &mut Engine, events: impl Iterator<Item = Event>, progress: &dyn Fn(String)) {
-    for (n, event) in (1u64..).zip(events) {
-        engine.observe(&event);
-        if n.is_multiple_of(200_000) {
-            progress(format!(
-                "{n} events analysed, evidence up to {}",
-                format_rfc3339(event.observed_at())
-            ));
-        }
+/// Feeds one event to the detection engine; every 200,000 events, says how far it got.
+fn analyse(engine: &mut Engine, seen: &mut u64, event: &Event, progress: &dyn Fn(String)) {
+    engine.observe(event);
+    *seen += 1;
+    if seen.is_multiple_of(200_000) {
+        progress(format!(
+            "{seen} events analysed, evidence up to {}",
+            format_rfc3339(event.observed_at())
+        ));
     }
 }
 
@@ -179,11 +179,8 @@ fn detect_from_store(
     store: &Store,
     progress: &dyn Fn(String),
 ) -> Result<Detected, PipelineError> {
-    let mut events = LakeEvents::new(store)?;
-    analyse(engine, events.by_ref(), progress);
-    if let Some(e) = events.error {
-        return Err(e.into());
-    }
+    let mut seen = 0;
+    for_each_in_order(store, |e| analyse(engine, &mut seen, e, progress))?;
     let inputs = store
         .catalog()
         .inputs()?
@@ -250,7 +247,10 @@ fn detect_from_files(
         .collect::<std::io::Result<Vec<_>>>()
         .map_err(|e| PipelineError::Thread(format!("starting reader threads: {e}")))?;
     let mut merge = TimeOrderedMerge::new(sources, REORDER_WINDOW);
-    analyse(engine, merge.by_ref(), progress);
+    let mut seen = 0;
+    for event in merge.by_ref() {
+        analyse(engine, &mut seen, &event, progress);
+    }
     let late = merge.late;
     let mut inputs = Vec::new();
     for source in merge.into_sources() {
@@ -295,7 +295,7 @@ fn scope(
     conn_files: &[PathBuf],
     progress: &dyn Fn(String),
 ) -> Result<Scoper, PipelineError> {
-    let targets = incidents
+    let targets: Vec<Target> = incidents
         .iter()
         .map(|i| Target {
             accounts: i.accounts.iter().cloned().collect(),
@@ -310,47 +310,45 @@ fn scope(
             end: i.last_activity,
         })
         .collect();
-    let mut scoper = Scoper::new(targets).with_zone(plan.zone.clone());
+    let new_scoper = || Scoper::new(targets.clone()).with_zone(plan.zone.clone());
     if incidents.is_empty() {
-        return Ok(scoper);
+        return Ok(new_scoper());
     }
+    let external: Vec<IpAddr> = targets
+        .iter()
+        .flat_map(|t| t.external.iter().copied())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if let Some(st) = store {
+        let window = targets
+            .iter()
+            .fold((Micros::MAX, Micros::MIN), |(a, b), t| {
+                (a.min(t.start), b.max(t.end))
+            });
+        return Ok(scope_parts(st, window, &external, new_scoper)?);
+    }
+    let mut scoper = new_scoper();
     let mut file_access = |e: &Event| {
         if let Event::FileAccess(a) = e {
             scoper.observe(a);
         }
     };
-    match store {
-        Some(st) => for_each_in_class(st, Class::FileSystemActivity, &mut file_access)?,
-        None => {
-            if !plan.samba.is_empty() {
-                let parser = SambaParser::new(plan.samba_config.clone());
-                FileSequence::new(plan.samba.clone(), Box::new(parser))
-                    .for_each(|e| file_access(&e));
-            }
-            let evtx: Vec<PathBuf> = plan.evtx_groups.iter().flatten().cloned().collect();
-            if !evtx.is_empty() {
-                FileSequence::evtx(evtx, EvtxReader::new(&plan.evtx_config))
-                    .for_each(|e| file_access(&e));
-            }
-        }
+    if !plan.samba.is_empty() {
+        let parser = SambaParser::new(plan.samba_config.clone());
+        FileSequence::new(plan.samba.clone(), Box::new(parser)).for_each(|e| file_access(&e));
     }
-    progress("scoping: daily traffic to the incidents' addresses".into());
-    if incidents
-        .iter()
-        .any(|i| i.external.iter().any(|e| !e.roles.is_empty()))
-    {
-        match store {
-            Some(st) => for_each_flow_brief(st, |f| {
-                scoper.observe_traffic(f.src_ip, f.dst_ip, f.end, f.bytes_out)
-            })?,
-            None => {
-                FileSequence::new(conn_files.to_vec(), Box::new(ZeekParser::new())).for_each(|e| {
-                    if let Event::Flow(f) = &e {
-                        scoper.observe_flow(f);
-                    }
-                })
+    let evtx: Vec<PathBuf> = plan.evtx_groups.iter().flatten().cloned().collect();
+    if !evtx.is_empty() {
+        FileSequence::evtx(evtx, EvtxReader::new(&plan.evtx_config)).for_each(|e| file_access(&e));
+    }
+    if !external.is_empty() {
+        progress("scoping: daily traffic to the incidents' addresses".into());
+        FileSequence::new(conn_files.to_vec(), Box::new(ZeekParser::new())).for_each(|e| {
+            if let Event::Flow(f) = &e {
+                scoper.observe_flow(f);
             }
-        }
+        });
     }
     Ok(scoper)
 }

@@ -134,6 +134,30 @@ impl Scoper {
         }
     }
 
+    /// Adds what another scoper of the same targets saw (one that scoped other events, on
+    /// another thread): reads are counted together, first and last widened, days summed.
+    pub fn merge(&mut self, other: Scoper) {
+        for (mine, theirs) in self.files.iter_mut().zip(other.files) {
+            for (file, r) in theirs {
+                let e = mine.entry(file).or_insert(Reads {
+                    first: r.first,
+                    last: r.last,
+                    reads: 0,
+                });
+                e.first = e.first.min(r.first);
+                e.last = e.last.max(r.last);
+                e.reads += r.reads;
+            }
+        }
+        for (mine, theirs) in self.timelines.iter_mut().zip(other.timelines) {
+            for (day, (bytes, reads)) in theirs {
+                let e = mine.entry(day).or_default();
+                e.0 += bytes;
+                e.1 += reads;
+            }
+        }
+    }
+
     /// The daily timeline of target `i`.
     pub fn timeline(&self, i: usize) -> Option<&Timeline> {
         self.timelines.get(i)
@@ -343,6 +367,47 @@ mod tests {
         s.observe_flow(&flow("203.0.113.99", 5000));
         s.observe_flow(&flow("142.250.1.1", 7));
         assert_eq!(s.timeline(0).unwrap().get(&0), Some(&(5000, 3)));
+    }
+
+    #[test]
+    fn scopers_of_halves_merge_into_the_whole() {
+        let target = Target {
+            accounts: ["k.tanaka".to_string()].into(),
+            hosts: ["10.1.1.10".parse().unwrap()].into(),
+            external: ["203.0.113.99".parse().unwrap()].into(),
+            start: 0,
+            end: 400_000_000_000,
+        };
+        let reads = [
+            ("a.csv", 300_000_000_000),
+            ("a.csv", 100),
+            ("b.csv", 90_000_000_000),
+            ("a.csv", 200_000_000_000),
+            ("b.csv", 7),
+        ];
+        let ext: std::net::IpAddr = "203.0.113.99".parse().unwrap();
+        let host: std::net::IpAddr = "10.1.1.10".parse().unwrap();
+        let mut whole = Scoper::new(vec![target.clone()]);
+        let mut halves = [Scoper::new(vec![target.clone()]), Scoper::new(vec![target])];
+        for (i, (path, t)) in reads.into_iter().enumerate() {
+            let r = read("k.tanaka", "10.9.9.9", path, t);
+            whole.observe(&r);
+            halves[i % 2].observe(&r);
+            whole.observe_traffic(host, ext, t, 10 * i as u64);
+            halves[(i + 1) % 2].observe_traffic(host, ext, t, 10 * i as u64);
+        }
+        let [mut merged, other] = halves;
+        merged.merge(other);
+        assert_eq!(merged.files(0), whole.files(0));
+        assert_eq!(merged.timeline(0), whole.timeline(0));
+        assert_eq!(
+            merged.files(0).unwrap()[&("hr".to_string(), "a.csv".to_string())],
+            Reads {
+                first: 100,
+                last: 300_000_000_000,
+                reads: 3
+            }
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::Write;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,15 +12,14 @@ use arrow_array::RecordBatch;
 use arrow_schema::{Field, FieldRef};
 use breachscope_model::Event;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_arrow::schema::{SchemaLike, TracingOptions};
 
-use crate::StoreError;
 use crate::rows::{self, Class};
+use crate::{StoreError, columns};
 
 /// Rows per row group: small enough for time-range pruning by row-group statistics, large
 /// enough for zstd.
@@ -176,135 +176,72 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(|e| StoreError::io(dir, e))
 }
 
-/// The rows of a part as `R`, reading only the leaf `columns` named (all when `None`).
-fn read_rows<R: DeserializeOwned>(
-    path: &Path,
-    columns: Option<&[&str]>,
-) -> Result<Vec<R>, StoreError> {
-    let bad = |e: String| StoreError::Parquet(format!("{}: {e}", path.display()));
-    let file = File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let mut builder =
-        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
-    if let Some(columns) = columns {
-        let mask = parquet::arrow::ProjectionMask::columns(
-            builder.parquet_schema(),
-            columns.iter().copied(),
-        );
-        builder = builder.with_projection(mask);
-    }
-    let reader = builder
-        .with_batch_size(ROW_GROUP)
-        .build()
-        .map_err(|e| bad(e.to_string()))?;
-    let mut out = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| bad(e.to_string()))?;
-        let rows: Vec<R> = serde_arrow::from_record_batch(&batch)
-            .map_err(|e| StoreError::Schema(format!("{}: {e}", path.display())))?;
-        out.extend(rows);
-    }
-    Ok(out)
-}
-
-/// The events of a part's rows of type `R`, each made by `event`.
-fn events_of<R: DeserializeOwned>(
-    path: &Path,
-    event: fn(R) -> Result<Event, rows::RowError>,
-) -> Result<Vec<Event>, StoreError> {
-    read_rows::<R>(path, None)?
-        .into_iter()
-        .map(event)
-        .collect::<Result<_, _>>()
-        .map_err(|e| StoreError::Schema(format!("{}: {e}", path.display())))
-}
-
-/// What the traffic timelines need of a flow, read from only those columns.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-struct FlowBriefRow {
-    time_us: i64,
-    src_endpoint: AddressOnly,
-    dst_endpoint: AddressOnly,
-    traffic: BytesOut,
-    unmapped: DurationOnly,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-struct AddressOnly {
-    ip: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-struct BytesOut {
-    bytes_out: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-struct DurationOnly {
-    duration_us: Option<i64>,
-}
-
-/// A flow reduced to what volume over time needs.
+/// What the traffic timelines need of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowBrief {
     /// Originator.
-    pub src_ip: std::net::IpAddr,
+    pub src_ip: IpAddr,
     /// Responder.
-    pub dst_ip: std::net::IpAddr,
-    /// When the connection ended (µs).
+    pub dst_ip: IpAddr,
+    /// When the flow ended (start + duration), µs.
     pub end: i64,
     /// Payload bytes originator → responder.
     pub bytes_out: u64,
 }
 
-/// The flows of a Network Activity part, reading only the five columns a [`FlowBrief`] needs
-/// (a fraction of the part's bytes and none of its other strings).
-pub fn read_flow_briefs(path: &Path) -> Result<Vec<FlowBrief>, StoreError> {
-    let columns = [
+/// The flows of a Network Activity part to one of `destinations`, reading only the five
+/// columns a [`FlowBrief`] needs (the traffic pass of scoping reads every part; a whole row is
+/// ten times the bytes). Addresses are compared as the lake writes them (the canonical text
+/// of `IpAddr`), so only the flows wanted have theirs parsed.
+pub fn read_flow_briefs_to(
+    path: &Path,
+    destinations: &[IpAddr],
+) -> Result<Vec<FlowBrief>, StoreError> {
+    let names = [
         "time_us",
         "src_endpoint.ip",
         "dst_endpoint.ip",
         "traffic.bytes_out",
         "unmapped.duration_us",
     ];
-    let ip = |a: &AddressOnly| a.ip.as_deref().and_then(|s| s.parse().ok());
-    read_rows::<FlowBriefRow>(path, Some(&columns))?
-        .into_iter()
-        .map(|r| {
-            let (Some(src_ip), Some(dst_ip)) = (ip(&r.src_endpoint), ip(&r.dst_endpoint)) else {
+    let wanted: Vec<String> = destinations.iter().map(ToString::to_string).collect();
+    let mut out = Vec::new();
+    columns::for_each_batch(path, Some(&names), |batch| {
+        let cols = columns::Columns { batch, path };
+        let time = cols.required_i64s("time_us")?;
+        let src = cols.strings("src_endpoint.ip")?;
+        let dst = cols.strings("dst_endpoint.ip")?;
+        let bytes_out = cols.i64s("traffic.bytes_out")?;
+        let duration = cols.i64s("unmapped.duration_us")?;
+        for i in 0..batch.num_rows() {
+            if !dst.get(i).is_some_and(|d| wanted.iter().any(|w| w == d)) {
+                continue;
+            }
+            let (Some(src_ip), Some(dst_ip)) = (
+                columns::opt_addr(&cols, &src, i)?,
+                columns::opt_addr(&cols, &dst, i)?,
+            ) else {
                 return Err(StoreError::Schema(format!(
-                    "{}: a flow without its addresses",
+                    "{}: row {i}: a flow without its addresses",
                     path.display()
                 )));
             };
-            Ok(FlowBrief {
+            out.push(FlowBrief {
                 src_ip,
                 dst_ip,
-                end: r
-                    .time_us
-                    .saturating_add(r.unmapped.duration_us.unwrap_or(0).max(0)),
-                bytes_out: r
-                    .traffic
-                    .bytes_out
+                end: time
+                    .value(i)
+                    .saturating_add(columns::opt_i64(duration, i).unwrap_or(0).max(0)),
+                bytes_out: columns::opt_i64(bytes_out, i)
                     .map_or(0, |b| u64::try_from(b).unwrap_or(0)),
-            })
-        })
-        .collect()
+            });
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }
 
-/// The events of a part, in its order.
-pub fn read_part(path: &Path, class: Class) -> Result<Vec<Event>, StoreError> {
-    match class {
-        Class::NetworkActivity => events_of(path, |r| rows::flow(r).map(Event::Flow)),
-        Class::DnsActivity => events_of(path, |r| rows::dns(r).map(Event::Dns)),
-        Class::FileSystemActivity => {
-            events_of(path, |r| rows::file_access(r).map(Event::FileAccess))
-        }
-        Class::Authentication => {
-            events_of(path, |r| rows::authentication(r).map(Event::Authentication))
-        }
-        Class::EventLogActivity => events_of(path, |r| rows::log_cleared(r).map(Event::LogCleared)),
-    }
-}
+pub use crate::columns::{read_part, read_part_into};
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@
 //!
 //! * [`rows`]: events as OCSF rows (nested structs, signed integers, `time` in ms beside the
 //!   exact µs) and back;
-//! * [`lake`]: writing and reading parts;
+//! * [`lake`]: writing parts, and [`columns`]: reading them back into events;
 //! * [`catalog`]: the SQLite catalog.
 //!
 //! Crash safety: a part is written under a temporary name, synced and renamed; the catalog
@@ -16,6 +16,7 @@
 //! (an exclusive lock on `DIR/.lock`).
 
 pub mod catalog;
+pub mod columns;
 pub mod lake;
 pub mod rows;
 

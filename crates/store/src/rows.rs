@@ -2,7 +2,8 @@
 //! Amazon Security Lake uses, so `src_endpoint.ip` reads the same in DuckDB, Spark and Athena),
 //! signed integers only (Spark reads unsigned 64-bit columns as decimals), `time` in epoch
 //! milliseconds beside `time_us`, the exact microseconds the model keeps. Fields OCSF has no
-//! place for go under `unmapped`, so that every row turns back into the event it came from.
+//! place for go under `unmapped`, so that every row turns back into the event it came from
+//! ([`crate::columns`] reads them back).
 
 use std::net::IpAddr;
 
@@ -126,19 +127,6 @@ impl Endpoint {
             hostname,
         }
     }
-
-    fn addr(&self) -> Result<Option<IpAddr>, RowError> {
-        self.ip
-            .as_deref()
-            .map(|s| s.parse().map_err(|_| RowError(format!("bad address {s}"))))
-            .transpose()
-    }
-
-    fn port_u16(&self) -> Result<Option<u16>, RowError> {
-        self.port
-            .map(|p| u16::try_from(p).map_err(|_| RowError(format!("bad port {p}"))))
-            .transpose()
-    }
 }
 
 /// Transport of a connection.
@@ -157,16 +145,6 @@ fn connection_info(uid: Option<String>, transport: Transport) -> ConnectionInfo 
         uid,
         protocol_num: transport.number().map(i32::from),
         protocol_name: transport.name().into(),
-    }
-}
-
-fn transport(c: &ConnectionInfo) -> Transport {
-    match c.protocol_num {
-        None => Transport::Unknown,
-        Some(6) => Transport::Tcp,
-        Some(17) => Transport::Udp,
-        Some(1) => Transport::Icmp,
-        Some(n) => u8::try_from(n).map_or(Transport::Unknown, Transport::Other),
     }
 }
 
@@ -479,31 +457,14 @@ pub struct LogRow {
     pub metadata: Metadata,
 }
 
-/// A row that does not make an event (a damaged or foreign lake file).
-#[derive(Debug, thiserror::Error)]
-#[error("lake row: {0}")]
-pub struct RowError(pub String);
-
 fn i64_of(v: Option<u64>) -> Option<i64> {
     v.map(|x| i64::try_from(x).unwrap_or(i64::MAX))
-}
-
-fn u64_of(v: Option<i64>) -> Option<u64> {
-    v.map(|x| u64::try_from(x).unwrap_or(0))
 }
 
 fn status(outcome: &Outcome) -> (String, Option<String>) {
     match outcome {
         Outcome::Success => ("Success".into(), None),
         Outcome::Failure(detail) => ("Failure".into(), Some(detail.clone())),
-    }
-}
-
-fn outcome(status: &str, detail: &Option<String>) -> Outcome {
-    if status == "Failure" {
-        Outcome::Failure(detail.clone().unwrap_or_default())
-    } else {
-        Outcome::Success
     }
 }
 
@@ -544,40 +505,6 @@ pub fn network_row(f: &Flow) -> NetworkRow {
     }
 }
 
-/// The flow a row holds.
-pub fn flow(r: NetworkRow) -> Result<Flow, RowError> {
-    let src = r
-        .src_endpoint
-        .addr()?
-        .ok_or_else(|| RowError("flow without source".into()))?;
-    let dst = r
-        .dst_endpoint
-        .addr()?
-        .ok_or_else(|| RowError("flow without destination".into()))?;
-    Ok(Flow {
-        start: r.time_us,
-        duration: r.unmapped.duration_us,
-        transport: transport(&r.connection_info),
-        uid: r.connection_info.uid,
-        src_ip: src,
-        src_port: r.src_endpoint.port_u16()?.unwrap_or(0),
-        dst_ip: dst,
-        dst_port: r.dst_endpoint.port_u16()?.unwrap_or(0),
-        service: r.unmapped.service,
-        bytes_out: u64_of(r.traffic.bytes_out),
-        bytes_in: u64_of(r.traffic.bytes_in),
-        packets_out: u64_of(r.traffic.packets_out),
-        packets_in: u64_of(r.traffic.packets_in),
-        ip_bytes_out: u64_of(r.unmapped.ip_bytes_out),
-        ip_bytes_in: u64_of(r.unmapped.ip_bytes_in),
-        missed_bytes: u64_of(r.unmapped.missed_bytes),
-        conn_state: r.unmapped.conn_state,
-        history: r.unmapped.history,
-        local_orig: r.unmapped.local_orig,
-        local_resp: r.unmapped.local_resp,
-    })
-}
-
 /// A DNS query as a row.
 pub fn dns_row(d: &DnsQuery) -> DnsRow {
     DnsRow {
@@ -604,32 +531,6 @@ pub fn dns_row(d: &DnsQuery) -> DnsRow {
         metadata: metadata(None, "zeek_dns"),
         unmapped: DnsUnmapped { rtt_us: d.rtt },
     }
-}
-
-/// The DNS query a row holds.
-pub fn dns(r: DnsRow) -> Result<DnsQuery, RowError> {
-    let src = r
-        .src_endpoint
-        .addr()?
-        .ok_or_else(|| RowError("query without client".into()))?;
-    let dst = r
-        .dst_endpoint
-        .addr()?
-        .ok_or_else(|| RowError("query without server".into()))?;
-    Ok(DnsQuery {
-        time: r.time_us,
-        transport: transport(&r.connection_info),
-        uid: r.connection_info.uid,
-        src_ip: src,
-        src_port: r.src_endpoint.port_u16()?.unwrap_or(0),
-        dst_ip: dst,
-        dst_port: r.dst_endpoint.port_u16()?.unwrap_or(0),
-        query: r.query.hostname,
-        qtype: r.query.kind,
-        rcode: r.rcode,
-        answers: r.answers.into_iter().map(|a| a.rdata).collect(),
-        rtt: r.unmapped.rtt_us,
-    })
 }
 
 /// A file-share operation as a row.
@@ -679,49 +580,26 @@ pub fn file_row(a: &FileAccess) -> FileRow {
     }
 }
 
-/// The log names the model knows, as `'static` strings.
-fn log_name(name: Option<&str>) -> &'static str {
-    match name {
-        Some(FileAccess::WINDOWS_SECURITY) => FileAccess::WINDOWS_SECURITY,
-        _ => FileAccess::SAMBA_AUDIT,
-    }
-}
-
-/// The file-share operation a row holds.
-pub fn file_access(r: FileRow) -> Result<FileAccess, RowError> {
-    let action = FileAction::from_name(&r.unmapped.action, r.unmapped.rename_target)
-        .ok_or_else(|| RowError(format!("unknown file action {}", r.unmapped.action)))?;
-    Ok(FileAccess {
-        time: r.time_us,
-        server: r.device.hostname,
-        account: r.actor.user.name,
-        client_ip: r.src_endpoint.addr()?,
-        client_name: r.src_endpoint.hostname,
-        session: r.actor.session.uid,
-        share: r.unmapped.share,
-        path: r.file.path,
-        path_is_relative: r.unmapped.path_is_relative,
-        action,
-        operation: r.metadata.event_code.unwrap_or_default(),
-        log: log_name(r.metadata.log_name.as_deref()),
-        object_type: r.file.type_name,
-        access_mask: r
-            .unmapped
-            .access_mask
-            .map(|m| u32::try_from(m).map_err(|_| RowError(format!("bad access mask {m}"))))
-            .transpose()?,
-        is_directory: r.unmapped.is_directory,
-        outcome: outcome(&r.status, &r.status_detail),
-    })
-}
-
-fn auth_action_name(a: AuthAction) -> &'static str {
+/// The name an authentication action is stored under (`unmapped.action`).
+pub(crate) fn auth_action_name(a: AuthAction) -> &'static str {
     match a {
         AuthAction::Logon => "logon",
         AuthAction::Logoff => "logoff",
         AuthAction::ExplicitCredentials => "explicit_credentials",
         AuthAction::SpecialPrivileges => "special_privileges",
     }
+}
+
+/// The authentication action stored under `name`.
+pub(crate) fn auth_action_of(name: &str) -> Option<AuthAction> {
+    [
+        AuthAction::Logon,
+        AuthAction::Logoff,
+        AuthAction::ExplicitCredentials,
+        AuthAction::SpecialPrivileges,
+    ]
+    .into_iter()
+    .find(|a| auth_action_name(*a) == name)
 }
 
 /// An authentication record as a row.
@@ -763,33 +641,6 @@ pub fn auth_row(a: &Authentication) -> AuthRow {
     }
 }
 
-/// The authentication record a row holds.
-pub fn authentication(r: AuthRow) -> Result<Authentication, RowError> {
-    let action = match r.unmapped.action.as_str() {
-        "logon" => AuthAction::Logon,
-        "logoff" => AuthAction::Logoff,
-        "explicit_credentials" => AuthAction::ExplicitCredentials,
-        "special_privileges" => AuthAction::SpecialPrivileges,
-        other => return Err(RowError(format!("unknown authentication action {other}"))),
-    };
-    Ok(Authentication {
-        time: r.time_us,
-        action,
-        account: r.user.name,
-        src_ip: r.src_endpoint.addr()?,
-        src_port: r.src_endpoint.port_u16()?,
-        workstation: r.src_endpoint.hostname,
-        dst_ip: r.dst_endpoint.addr()?,
-        dst_port: r.dst_endpoint.port_u16()?,
-        logon_type: r.logon_type_id.and_then(|t| u32::try_from(t).ok()),
-        protocol: r.auth_protocol,
-        service: r.service.name,
-        event_id: u32::try_from(r.unmapped.event_id).unwrap_or(0),
-        session: r.session.uid,
-        outcome: outcome(&r.status, &r.status_detail),
-    })
-}
-
 /// A cleared-log record as a row.
 pub fn log_row(c: &LogCleared) -> LogRow {
     LogRow {
@@ -814,21 +665,4 @@ pub fn log_row(c: &LogCleared) -> LogRow {
         log_name: c.channel.clone(),
         metadata: metadata(Some(c.event_id.to_string()), "windows_security"),
     }
-}
-
-/// The cleared-log record a row holds.
-pub fn log_cleared(r: LogRow) -> Result<LogCleared, RowError> {
-    Ok(LogCleared {
-        time: r.time_us,
-        server: r.device.hostname,
-        account: r.actor.user.name,
-        session: r.actor.session.uid,
-        channel: r.log_name,
-        event_id: r
-            .metadata
-            .event_code
-            .as_deref()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0),
-    })
 }

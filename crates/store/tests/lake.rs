@@ -6,7 +6,7 @@ use breachscope_model::{
     AuthAction, Authentication, DnsQuery, Event, FileAccess, FileAction, Flow, LogCleared, Outcome,
     Transport,
 };
-use breachscope_store::{Class, InputRecord, Store};
+use breachscope_store::{Class, InputRecord, Store, lake};
 
 const DAY: i64 = 86_400_000_000;
 const T0: i64 = 1_740_364_650_123_456; // 2025-02-24T02:37:30.123456Z
@@ -249,4 +249,121 @@ fn parts_the_catalog_does_not_list_are_removed_on_open() {
     let inputs = store.catalog().inputs().unwrap();
     assert_eq!(inputs.len(), 1);
     assert_eq!(inputs[0].consumed_lines, 9);
+}
+
+/// The part files of one class, from the catalog.
+fn part_paths(store: &Store, class: Class) -> Vec<std::path::PathBuf> {
+    store
+        .catalog()
+        .parts(Some(class))
+        .unwrap()
+        .into_iter()
+        .map(|p| store.lake().join(&p.info.path))
+        .collect()
+}
+
+#[test]
+fn a_projection_reads_only_its_columns_and_leaves_the_rest_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.write_batch(&events(), &mut [], &[]).unwrap();
+    let only = [
+        "time_us",
+        "src_endpoint.ip",
+        "dst_endpoint.ip",
+        "traffic.bytes_out",
+        "unmapped.duration_us",
+    ];
+    let mut flows = Vec::new();
+    for path in part_paths(&store, Class::NetworkActivity) {
+        lake::read_part_into(&path, Class::NetworkActivity, Some(&only), &mut flows).unwrap();
+    }
+    assert_eq!(flows.len(), 3);
+    for event in &flows {
+        let Event::Flow(f) = event else {
+            panic!("not a flow: {event:?}")
+        };
+        // What was read is exact ...
+        assert_eq!(f.src_ip.to_string(), "10.0.0.5");
+        assert_eq!(f.dst_ip.to_string(), "2001:db8::1");
+        assert_eq!(f.bytes_out, Some(u64::from(u32::MAX) * 4));
+        assert_eq!(f.duration, Some(1_500_001));
+        // ... and the rest is empty, not invented.
+        assert_eq!((f.uid.as_deref(), f.src_port, f.dst_port), (None, 0, 0));
+        assert_eq!((f.service.as_deref(), f.history.as_deref()), (None, None));
+        assert_eq!((f.bytes_in, f.packets_in, f.local_orig), (None, None, None));
+        assert_eq!(f.transport, Transport::Unknown);
+    }
+    // A query read without its answers has none.
+    let mut queries = Vec::new();
+    for path in part_paths(&store, Class::DnsActivity) {
+        let only = [
+            "time_us",
+            "src_endpoint.ip",
+            "dst_endpoint.ip",
+            "query.hostname",
+        ];
+        lake::read_part_into(&path, Class::DnsActivity, Some(&only), &mut queries).unwrap();
+    }
+    assert!(
+        queries
+            .iter()
+            .all(|e| matches!(e, Event::Dns(d) if d.answers.is_empty()))
+    );
+    assert!(
+        queries
+            .iter()
+            .any(|e| matches!(e, Event::Dns(d) if d.query.as_deref() == Some("example.co.jp")))
+    );
+    // Without a column every row needs, the part is refused with its name.
+    let path = &part_paths(&store, Class::NetworkActivity)[0];
+    let err = lake::read_part_into(
+        path,
+        Class::NetworkActivity,
+        Some(&["traffic"]),
+        &mut vec![],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("no column time_us"), "{err}");
+    assert!(err.contains(".parquet"), "{err}");
+}
+
+#[test]
+fn scoping_readers_keep_only_what_scoping_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.write_batch(&events(), &mut [], &[]).unwrap();
+    // Of the two file operations, the successful read (not the denied rename).
+    let reads: Vec<FileAccess> = part_paths(&store, Class::FileSystemActivity)
+        .iter()
+        .flat_map(|p| breachscope_store::columns::read_successful_reads(p).unwrap())
+        .collect();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].path, "給与/2025/明細.xlsx");
+    let expected = events()
+        .into_iter()
+        .find_map(|e| match e {
+            Event::FileAccess(a) if a.action == FileAction::Read => Some(a),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(reads[0], expected);
+    // Flows to one destination, and to none.
+    let flows = part_paths(&store, Class::NetworkActivity);
+    let to = |dst: &str| -> Vec<lake::FlowBrief> {
+        flows
+            .iter()
+            .flat_map(|p| lake::read_flow_briefs_to(p, &[dst.parse().unwrap()]).unwrap())
+            .collect()
+    };
+    let briefs = to("2001:db8::1");
+    assert_eq!(briefs.len(), 3);
+    assert!(
+        briefs
+            .iter()
+            .all(|b| b.bytes_out == u64::from(u32::MAX) * 4)
+    );
+    assert!(briefs.iter().any(|b| b.end == T0 + 1_500_001));
+    assert!(to("192.0.2.1").is_empty());
 }
