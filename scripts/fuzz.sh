@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx classify)
+[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx classify netflow syslog_framing)
 # EVTX seeds: the smallest real logs beside the repository (their licences keep them out of it).
 evtx_samples=../shared/data/evtx/EVTX-ATTACK-SAMPLES
 for t in "${targets[@]}"; do
@@ -29,6 +29,17 @@ for t in "${targets[@]}"; do
       done
     else
       echo "note: $evtx_samples not found: the evtx target starts from an empty corpus"
+    fi
+  fi
+  # NetFlow seeds: softflowd's real v5, v9 and IPFIX exports as captured (pcap files).
+  if [ "$t" = netflow ]; then
+    max_len=16384
+    if [ -d ../shared/data/netflow ]; then
+      for f in ../shared/data/netflow/*.export.pcap; do
+        cp "$f" "fuzz/corpus/netflow/seed-$(basename "$f")"
+      done
+    else
+      echo "note: ../shared/data/netflow not found: the netflow target starts from an empty corpus"
     fi
   fi
   # Classification seeds: small files of each kind, written by the project's own generators.

@@ -1,12 +1,17 @@
-//! Line-parser throughput without I/O: `cargo bench -p breachscope-ingest`.
+//! Line-parser and NetFlow/IPFIX decoder throughput without I/O:
+//! `cargo bench -p breachscope-ingest`.
 //! Whole-file figures against the floor and DuckDB come from `scripts/bench-ingest.sh`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use breachscope_ingest::netflow::{Collector, Pairer};
 use breachscope_ingest::samba::{SambaConfig, SambaParser};
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{LineOutcome, LineParser};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "../examples/common/netflow_synth.rs"]
+mod netflow_synth;
 
 const ZEEK_HEADER: &[&str] = &[
     "#separator \\x09",
@@ -95,5 +100,43 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+fn bench_netflow(c: &mut Criterion) {
+    let datagrams = 2_500;
+    let mut group = c.benchmark_group("netflow_decode");
+    group.throughput(Throughput::Elements(datagrams as u64 * 40));
+    group.sample_size(20);
+    let exporter = std::net::IpAddr::from([192, 0, 2, 1]);
+    for (name, version) in [("v9", 9u16), ("ipfix", 10)] {
+        let exports = netflow_synth::template_exports(version, datagrams);
+        group.bench_function(format!("{name}_records"), |b| {
+            b.iter(|| {
+                let mut c = Collector::new();
+                let mut out = Vec::with_capacity(datagrams * 40);
+                for d in &exports {
+                    c.decode(exporter, d, &mut out).unwrap();
+                }
+                out.len()
+            })
+        });
+        group.bench_function(format!("{name}_records_paired"), |b| {
+            b.iter(|| {
+                let mut c = Collector::new();
+                let mut pairer = Pairer::new();
+                let mut records = Vec::with_capacity(64);
+                let mut flows = Vec::with_capacity(datagrams * 20);
+                for d in &exports {
+                    c.decode(exporter, d, &mut records).unwrap();
+                    for r in records.drain(..) {
+                        pairer.push(r, &mut flows);
+                    }
+                }
+                assert_eq!(flows.len(), datagrams * 20);
+                flows.len()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_netflow);
 criterion_main!(benches);

@@ -7,7 +7,12 @@
 //! * [`evtx`]: Windows Security event logs (`.evtx`): logons, share and file access, object
 //!   access linked to its logon session, audit log clearing;
 //! * [`samba`]: Samba `vfs_full_audit` records through rsyslog (RFC 3339, RFC 3164, RFC 5424) or
-//!   smbd's own debug log, and Samba's `auth_json_audit` authentication records.
+//!   smbd's own debug log, and Samba's `auth_json_audit` authentication records;
+//! * [`netflow`]: NetFlow v5, v9 and IPFIX export datagrams (templates per exporter and
+//!   domain, sampling) into flow records, and a connection's two directions paired into one
+//!   flow; [`pcap`] gives it the datagrams of captured exports;
+//! * [`syslog_framing`]: syslog messages out of TCP streams (octet counting or one per line)
+//!   and UDP datagrams, for the Samba reader.
 //!
 //! The text formats work line by line through a [`LineParser`]; [`EvidenceReader`] drives one over
 //! a file (plain or gzip, opened read-only without touching its access time, hashed as it is
@@ -22,9 +27,12 @@
 
 pub mod evtx;
 pub mod input;
+pub mod netflow;
+pub mod pcap;
 pub mod record;
 pub mod samba;
 pub mod sniff;
+pub mod syslog_framing;
 pub mod timefmt;
 pub mod zeek;
 pub mod zone;

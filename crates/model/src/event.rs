@@ -75,6 +75,16 @@ impl Transport {
         }
     }
 
+    /// The transport of an IANA protocol number (1 and 58 are ICMP).
+    pub fn from_number(n: u8) -> Transport {
+        match n {
+            6 => Transport::Tcp,
+            17 => Transport::Udp,
+            1 | 58 => Transport::Icmp,
+            other => Transport::Other(other),
+        }
+    }
+
     /// The IANA protocol number, when known (ICMP is reported as 1).
     pub fn number(self) -> Option<u8> {
         match self {

@@ -329,13 +329,9 @@ fn opt_port(cols: &Columns, a: Option<&Int32Array>, i: usize) -> Result<Option<u
 }
 
 fn transport(protocol_num: Option<i32>) -> Transport {
-    match protocol_num {
-        None => Transport::Unknown,
-        Some(6) => Transport::Tcp,
-        Some(17) => Transport::Udp,
-        Some(1) => Transport::Icmp,
-        Some(n) => u8::try_from(n).map_or(Transport::Unknown, Transport::Other),
-    }
+    protocol_num
+        .and_then(|n| u8::try_from(n).ok())
+        .map_or(Transport::Unknown, Transport::from_number)
 }
 
 /// The `status` of a failed operation.
