@@ -146,7 +146,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             evtx: Vec::new(),
             internal: truth.internal_networks.clone(),
             log_tz: Some(truth.time_zone.clone()),
-            samba_prefix: "%u|%I|%m|%S".into(),
+            samba_prefix: crate::options::DEFAULT_SAMBA_PREFIX.into(),
             share_roots: Vec::new(),
         },
         config: None,

@@ -159,7 +159,13 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
     let zeek = expand_paths(&args.evidence.zeek)?;
     let samba = expand_paths(&args.evidence.samba)?;
     let evtx_groups = evtx_groups(expand_paths(&args.evidence.evtx)?)?;
+    // Without evidence to ingest the store is only read: no lock, so a report can run beside
+    // a writer (watch, ingest).
     let store = match &args.store {
+        Some(dir) if args.evidence.is_empty() => Some(
+            Store::open_read_only(dir)
+                .with_context(|| format!("opening the store {}", dir.display()))?,
+        ),
         Some(dir) => {
             Some(Store::open(dir).with_context(|| format!("opening the store {}", dir.display()))?)
         }

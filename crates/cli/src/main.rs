@@ -9,6 +9,7 @@ mod investigate;
 mod normalize;
 mod office_zone;
 mod options;
+mod report;
 mod scan;
 
 use std::process::ExitCode;
@@ -40,6 +41,9 @@ enum Command {
     Investigate(investigate::InvestigateArgs),
     /// Read evidence (Zeek conn/dns logs, Samba audit logs) and write it as OCSF JSON lines.
     Normalize(normalize::NormalizeArgs),
+    /// Write the report of the incidents so far from an evidence store (also while it is
+    /// being written).
+    Report(report::ReportArgs),
     /// Classify the files of share copies: personal data, secrets, business identifiers.
     Scan(scan::ScanArgs),
 }
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest::run(&args),
         Command::Investigate(args) => investigate::run(&args),
         Command::Normalize(args) => normalize::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Scan(args) => scan::run(&args),
     };
     match result {

@@ -46,7 +46,7 @@ pub struct NormalizeArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     format: FormatArg,
     /// Samba `full_audit:prefix` used on the file server.
-    #[arg(long, default_value = "%u|%I|%m|%S")]
+    #[arg(long, default_value = crate::options::DEFAULT_SAMBA_PREFIX)]
     samba_prefix: String,
     /// Time zone of sources that write local time (RFC 3164 syslog, smbd's log): an IANA name,
     /// UTC, an offset such as +09:00, or `local`.

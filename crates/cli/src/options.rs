@@ -57,6 +57,9 @@ pub fn windows_share_roots(values: &[String]) -> Vec<(String, String)> {
 
 /// Builds the Samba reader's configuration from `--samba-prefix`, `--log-tz` and
 /// `--share-root` (`normalize`).
+/// Samba's default `full_audit:prefix` (user, client address, client name, share).
+pub const DEFAULT_SAMBA_PREFIX: &str = "%u|%I|%m|%S";
+
 /// The evidence and how to read it: the options `investigate` and `ingest` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EvidenceArgs {
@@ -80,7 +83,7 @@ pub struct EvidenceArgs {
     #[arg(long, value_name = "ZONE")]
     pub log_tz: Option<String>,
     /// Samba `full_audit:prefix`.
-    #[arg(long, default_value = "%u|%I|%m|%S")]
+    #[arg(long, default_value = DEFAULT_SAMBA_PREFIX)]
     pub samba_prefix: String,
     /// Share root on the file server, NAME=/server/path (repeatable).
     #[arg(long = "share-root", value_name = "NAME=PATH")]
@@ -88,6 +91,19 @@ pub struct EvidenceArgs {
 }
 
 impl EvidenceArgs {
+    /// No evidence (a command that only reads the store), with these internal networks.
+    pub fn none(internal: Vec<String>) -> Self {
+        EvidenceArgs {
+            zeek: Vec::new(),
+            samba: Vec::new(),
+            evtx: Vec::new(),
+            internal,
+            log_tz: None,
+            samba_prefix: DEFAULT_SAMBA_PREFIX.into(),
+            share_roots: Vec::new(),
+        }
+    }
+
     /// Whether no evidence path was given.
     pub fn is_empty(&self) -> bool {
         self.zeek.is_empty() && self.samba.is_empty() && self.evtx.is_empty()

@@ -417,6 +417,7 @@ fn investigate_from_the_store_writes_the_same_report() {
     let store = dir.path().join("store");
     let ingested = run(&dir.path().join("ingested"), Some(&store), true);
     let from_lake = run(&dir.path().join("lake"), Some(&store), false);
+    let from_lake_again = from_lake.clone();
     assert!(!raw["incidents"].as_array().unwrap().is_empty());
     assert!(
         raw["incidents"][0]["files"].as_array().unwrap().len() > 10,
@@ -447,6 +448,52 @@ fn investigate_from_the_store_writes_the_same_report() {
         "the demo's timelines have traffic"
     );
     assert_eq!(timelines("lake"), raw_timelines);
+
+    // `report` reads the store while a writer holds it (as during watch or ingest) and writes
+    // the same report; a writer's command is refused meanwhile.
+    let writer = breachscope_store::Store::open(&store).unwrap();
+    let out = dir.path().join("report");
+    let mut args: Vec<String> = [
+        "report",
+        "--store",
+        store.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--detected-at",
+        "2025-07-01T00:00:00Z",
+        "--key",
+        key.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    for s in &shares {
+        args.extend(["--share".into(), s.clone()]);
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = breachscope(&refs);
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    common::assert_valid_report(&report);
+    assert_eq!(strip(report), strip(from_lake_again.clone()));
+    let busy = breachscope(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--zeek",
+        zeek.to_str().unwrap(),
+    ]);
+    assert!(!busy.status.success());
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("in use"),
+        "{}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
+    drop(writer);
 }
 
 /// The real EVTX samples beside the repository: every record `normalize` maps is in the lake

@@ -142,6 +142,17 @@ impl Catalog {
         Ok(Catalog { db })
     }
 
+    /// Opens an existing catalog for reading only (beside a writer: WAL readers see each
+    /// committed transaction whole).
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let db = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        Ok(Catalog { db })
+    }
+
     /// The inputs last seen at `path`.
     pub fn inputs_at(&self, path: &str) -> Result<Vec<InputRecord>, StoreError> {
         self.inputs_where("path = ?1", path)

@@ -53,6 +53,12 @@ pub enum StoreError {
     /// Another process holds the store.
     #[error("{0} is in use by another breachscope process")]
     Locked(PathBuf),
+    /// A store opened for reading was asked to write.
+    #[error("{0} is open read-only")]
+    ReadOnly(PathBuf),
+    /// No store there.
+    #[error("{0} is not an evidence store (no catalog.sqlite)")]
+    NotAStore(PathBuf),
 }
 
 impl StoreError {
@@ -67,13 +73,14 @@ impl StoreError {
 /// A part holds at most this many rows; a partition's parts are merged while smaller.
 pub const PART_ROWS: usize = 1 << 20;
 
-/// The store, opened for writing.
+/// The store, opened for writing (holding its lock) or for reading.
 #[derive(Debug)]
 pub struct Store {
     root: PathBuf,
     lake: PathBuf,
     catalog: Catalog,
-    _lock: File,
+    /// The writer's lock; `None` when open read-only.
+    lock: Option<File>,
 }
 
 /// What a batch or a compaction wrote.
@@ -99,10 +106,39 @@ impl Store {
             root: dir.to_path_buf(),
             lake,
             catalog,
-            _lock: lock,
+            lock: Some(lock),
         };
         store.remove_orphans()?;
         Ok(store)
+    }
+
+    /// Opens an existing store for reading, beside a writer that may be running (`report`
+    /// while `watch` or `ingest` runs): no lock is taken and nothing is removed. The catalog
+    /// is read as of each query, so a reader sees only parts committed before it asked (SQLite
+    /// WAL); writing through it fails with [`StoreError::ReadOnly`].
+    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.join("catalog.sqlite");
+        if !path.is_file() {
+            return Err(StoreError::NotAStore(dir.to_path_buf()));
+        }
+        Ok(Store {
+            root: dir.to_path_buf(),
+            lake: dir.join("lake"),
+            catalog: Catalog::open_read_only(&path)?,
+            lock: None,
+        })
+    }
+
+    /// Whether this store was opened for reading only.
+    pub fn is_read_only(&self) -> bool {
+        self.lock.is_none()
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.is_read_only() {
+            return Err(StoreError::ReadOnly(self.root.clone()));
+        }
+        Ok(())
     }
 
     /// The store's directory.
@@ -154,6 +190,7 @@ impl Store {
         inputs: &mut [InputRecord],
         settings: &[(String, String)],
     ) -> Result<Written, StoreError> {
+        self.writable()?;
         // Grouped by day number; the calendar day is worked out once per group.
         let mut by_number: BTreeMap<(Class, i64), Vec<&Event>> = BTreeMap::new();
         for e in events {
@@ -229,6 +266,7 @@ impl Store {
     /// small parts (one per incremental ingest) become few, sorted by time. The merged part is
     /// committed in place of its sources, which are deleted after the commit.
     pub fn compact(&mut self) -> Result<Written, StoreError> {
+        self.writable()?;
         let mut by_partition: BTreeMap<(Class, i32), Vec<PartRecord>> = BTreeMap::new();
         for p in self.catalog.parts(None)? {
             by_partition

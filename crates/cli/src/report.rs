@@ -1,0 +1,76 @@
+//! `breachscope report --store DIR`: the report of the incidents so far, detected and scoped
+//! from the lake — at any time, also while `watch` or `ingest` writes to the store (the store
+//! is opened read-only and the catalog read as committed).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::investigate::InvestigateArgs;
+use crate::options::EvidenceArgs;
+
+/// Arguments of `breachscope report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The evidence store (`breachscope ingest`, `breachscope watch`).
+    #[arg(long, value_name = "DIR")]
+    pub store: PathBuf,
+    /// Detection settings (TOML); see docs/configuration.md.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Internal network in CIDR notation (repeatable; overrides the config file's list).
+    #[arg(long = "internal", value_name = "CIDR")]
+    pub internal: Vec<String>,
+    /// When the breach was detected (RFC 3339; default: now).
+    #[arg(long, value_name = "TIME")]
+    pub detected_at: Option<String>,
+    /// A copy of a share, NAME=DIR (repeatable): the incidents' files on it are classified.
+    #[arg(long = "share", value_name = "NAME=DIR")]
+    pub shares: Vec<String>,
+    /// Key of the keyed hashes (default ~/.config/breachscope/hash.key, created 0600).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Output directory (created): report.json, report.html, findings.ocsf.jsonl.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Attempts when a writer compacts the lake under the reader (a part listed by the catalog
+/// is replaced and deleted while it is read): the investigation starts again from the catalog.
+const ATTEMPTS: usize = 3;
+
+/// Whether an error is a lake part that vanished while it was read.
+fn part_vanished(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+    })
+}
+
+/// Runs the command.
+pub fn run(args: &ReportArgs) -> Result<ExitCode> {
+    let investigate = InvestigateArgs {
+        evidence: EvidenceArgs::none(args.internal.clone()),
+        config: args.config.clone(),
+        detected_at: args.detected_at.clone(),
+        shares: args.shares.clone(),
+        key: args.key.clone(),
+        scan_all: false,
+        out: args.out.clone(),
+        store: Some(args.store.clone()),
+    };
+    let mut attempt = 1;
+    loop {
+        match crate::investigate::run(&investigate) {
+            Err(e) if attempt < ATTEMPTS && part_vanished(&e) => {
+                eprintln!(
+                    "breachscope: note: the lake changed while it was read ({e:#}); reading it again"
+                );
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
