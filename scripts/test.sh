@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, clippy (warnings are errors), and the
-# unit and integration tests of the whole workspace. Installs poppler-utils (pdftotext) and
-# chromium when missing and running as root; everything else comes through cargo.
+# unit and integration tests of the whole workspace. Installs poppler-utils (pdftotext),
+# chromium and softflowd when missing and running as root; everything else comes through cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # PDF classification uses poppler's pdftotext and the report.html test Debian's headless
@@ -13,6 +13,8 @@ install() {
 }
 install pdftotext poppler-utils
 install chromium chromium
+# The NetFlow collector's tests receive a real exporter's datagrams.
+install softflowd softflowd
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
