@@ -12,7 +12,7 @@
 //!   domain, sampling) into flow records, and a connection's two directions paired into one
 //!   flow; [`pcap`] gives it the datagrams of captured exports;
 //! * [`syslog_framing`]: syslog messages out of TCP streams (octet counting or one per line)
-//!   and UDP datagrams, for the Samba reader.
+//!   and UDP datagrams, for the Samba reader; [`syslog_listen`] receives them (UDP, TCP).
 //!
 //! The text formats work line by line through a [`LineParser`]; [`EvidenceReader`] drives one over
 //! a file (plain or gzip, opened read-only without touching its access time, hashed as it is
@@ -33,6 +33,7 @@ pub mod record;
 pub mod samba;
 pub mod sniff;
 pub mod syslog_framing;
+pub mod syslog_listen;
 pub mod timefmt;
 pub mod zeek;
 pub mod zone;

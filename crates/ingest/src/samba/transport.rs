@@ -55,7 +55,16 @@ pub fn parse_envelope(line: &str) -> Option<Envelope<'_>> {
     let b = line.as_bytes();
     match b.first()? {
         b'[' => parse_debug(line),
-        b'<' => parse_rfc5424(line),
+        // A network syslog message: RFC 5424, or a priority before an RFC 3339 or RFC 3164
+        // line (rsyslog's RSYSLOG_ForwardFormat and its traditional forward format).
+        b'<' => parse_rfc5424(line).or_else(|| {
+            let after = without_priority(line)?;
+            match after.as_bytes().first()? {
+                b'0'..=b'9' => parse_rfc3339_line(after),
+                b'A'..=b'Z' => parse_rfc3164(after),
+                _ => None,
+            }
+        }),
         b'0'..=b'9' => parse_rfc3339_line(line),
         b'A'..=b'Z' => parse_rfc3164(line),
         _ => None,
@@ -142,13 +151,18 @@ fn parse_rfc3164(line: &str) -> Option<Envelope<'_>> {
     })
 }
 
-fn parse_rfc5424(line: &str) -> Option<Envelope<'_>> {
+/// The line after a syslog `<PRI>` (one to three digits).
+fn without_priority(line: &str) -> Option<&str> {
     let close = line.find('>')?;
-    let pri = &line[1..close];
+    let pri = line.get(1..close)?;
     if pri.is_empty() || pri.len() > 3 || !pri.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let rest = line[close + 1..].strip_prefix("1 ")?;
+    line.get(close + 1..)
+}
+
+fn parse_rfc5424(line: &str) -> Option<Envelope<'_>> {
+    let rest = without_priority(line)?.strip_prefix("1 ")?;
     let (timestamp, rest) = split_word(rest)?;
     let time = if timestamp == "-" {
         return None;
@@ -371,6 +385,16 @@ mod tests {
             .unwrap();
         assert_eq!((e.pid, e.message), (Some("12"), "msg"));
 
+        // Received over the network: a priority before an RFC 3339 (rsyslog's
+        // RSYSLOG_ForwardFormat) or RFC 3164 line.
+        let e =
+            parse_envelope("<174>2025-06-22T02:13:05.123456+09:00 fs01 smbd_audit: a|b|c").unwrap();
+        assert_eq!(e.transport, Transport::SyslogRfc3339);
+        assert_eq!((e.host, e.message), (Some("fs01"), "a|b|c"));
+        let e = parse_envelope("<174>Nov  8 04:39:32 vm smbd_audit[77]: a|b").unwrap();
+        assert_eq!(e.transport, Transport::SyslogRfc3164);
+        assert_eq!((e.pid, e.message), (Some("77"), "a|b"));
+
         let e =
             parse_envelope("[2026/11/28 03:31:01.914405,  1, pid=3562]   alice|127.0.0.1").unwrap();
         assert_eq!(e.transport, Transport::SmbdDebug);
@@ -389,6 +413,9 @@ mod tests {
             "Foo 28 04:39:32 vm t: m",
             "2026-11-28T04:39:32 vm smbd_audit: no zone",
             "<1000>1 x",
+            "<13>",
+            "<13>garbage",
+            "<x>Nov  8 04:39:32 vm t: m",
         ] {
             assert!(parse_envelope(bad).is_none(), "{bad:?}");
         }
