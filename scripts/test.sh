@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, clippy (warnings are errors), and the
 # unit and integration tests of the whole workspace. Installs poppler-utils (pdftotext),
-# chromium, softflowd and rsyslog when missing and running as root; everything else comes
-# through cargo.
+# chromium, softflowd, rsyslog, samba and smbclient when missing and running as root; everything
+# else comes through cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # PDF classification uses poppler's pdftotext and the report.html test Debian's headless
@@ -16,8 +16,11 @@ install pdftotext poppler-utils
 install chromium chromium
 # The NetFlow collector's tests receive a real exporter's datagrams.
 install softflowd softflowd
-# The syslog receiver's test forwards real audit lines through rsyslogd.
+# The syslog receiver's tests forward real audit lines through rsyslogd, and a live smbd's
+# audit while smbclient reads files.
 install rsyslogd rsyslog
+install smbd samba
+install smbclient smbclient
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -659,7 +659,7 @@ impl LineParser for SambaParser {
         self.start_file(mtime);
     }
 
-    fn parse_line(&mut self, line: &str, _line_no: u64) -> LineOutcome {
+    fn parse_line(&mut self, line: &str, line_no: u64) -> LineOutcome {
         if line.trim().is_empty() {
             return LineOutcome::Skipped;
         }
@@ -688,6 +688,14 @@ impl LineParser for SambaParser {
                         }
                     }
                     _ => {
+                        // smbd's own log forwarded by a log shipper (rsyslog's imfile,
+                        // Filebeat): the smbd header inside the syslog message is the record's.
+                        if message.starts_with('[')
+                            && parse_envelope(message)
+                                .is_some_and(|inner| inner.transport == Transport::SmbdDebug)
+                        {
+                            return self.parse_line(message, line_no);
+                        }
                         if tag.is_some_and(|t| t.starts_with("smbd_audit")) {
                             self.audit_record(time, host, pid, message)
                         } else if message.starts_with("{\"timestamp\"") {
@@ -841,6 +849,21 @@ mod tests {
         assert_eq!(a.action, FileAction::ReadData);
         assert_eq!(a.session.as_deref(), Some("7"));
         assert_eq!(a.time, 1_795_836_661_914_405);
+    }
+
+    #[test]
+    fn smbd_log_lines_forwarded_by_a_shipper_keep_their_own_header() {
+        let line = "[2026/11/28 03:31:01.914405,  1, pid=7]   alice|127.0.0.1|vm|records|pread_recv|ok|/srv/x.txt";
+        let direct = access(parser().parse_line(line, 1));
+        for forwarded in [
+            format!("<133>1 2026-11-28T03:31:02.5Z vm smbd - - - {line}"),
+            format!("<133>2026-11-28T03:31:02.5Z vm smbd: {line}"),
+        ] {
+            let a = access(parser().parse_line(&forwarded, 1));
+            assert_eq!(a, direct, "{forwarded}");
+        }
+        assert_eq!(direct.time, 1_795_836_661_914_405);
+        assert_eq!(direct.session.as_deref(), Some("7"));
     }
 
     #[test]
