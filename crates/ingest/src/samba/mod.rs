@@ -659,7 +659,7 @@ impl LineParser for SambaParser {
         self.start_file(mtime);
     }
 
-    fn parse_line(&mut self, line: &str, line_no: u64) -> LineOutcome {
+    fn parse_line(&mut self, line: &str, _line_no: u64) -> LineOutcome {
         if line.trim().is_empty() {
             return LineOutcome::Skipped;
         }
@@ -694,7 +694,7 @@ impl LineParser for SambaParser {
                             && parse_envelope(message)
                                 .is_some_and(|inner| inner.transport == Transport::SmbdDebug)
                         {
-                            return self.parse_line(message, line_no);
+                            return self.parse_line(message, _line_no);
                         }
                         if tag.is_some_and(|t| t.starts_with("smbd_audit")) {
                             self.audit_record(time, host, pid, message)
