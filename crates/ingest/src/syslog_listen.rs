@@ -218,6 +218,8 @@ fn accept_tcp(
             Ok((stream, peer)) => {
                 counts.connections.fetch_add(1, Ordering::Relaxed);
                 let (to, stop, counts) = (to.clone(), Arc::clone(stop), Arc::clone(counts));
+                // Threads of closed connections are joined as new ones come.
+                connections.retain(|c: &JoinHandle<()>| !c.is_finished());
                 connections.push(std::thread::spawn(move || {
                     read_tcp(stream, peer, &to, &stop, &counts);
                 }));

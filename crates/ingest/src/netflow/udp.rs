@@ -26,6 +26,8 @@ const MAX_DATAGRAM: usize = 65_535;
 pub struct UdpCollector {
     socket: UdpSocket,
     buf: Vec<u8>,
+    /// The read timeout last set (set again only when it changes: a system call each).
+    timeout: Option<Option<Duration>>,
     /// The decoder and its templates.
     pub collector: Collector,
     /// Datagrams received.
@@ -46,6 +48,7 @@ impl UdpCollector {
         Ok(UdpCollector {
             socket: socket.into(),
             buf: vec![0; MAX_DATAGRAM],
+            timeout: None,
             collector: Collector::new(),
             received: 0,
             last_error: None,
@@ -69,7 +72,10 @@ impl UdpCollector {
         timeout: Option<Duration>,
         out: &mut Vec<FlowRecord>,
     ) -> io::Result<bool> {
-        self.socket.set_read_timeout(timeout)?;
+        if self.timeout != Some(timeout) {
+            self.socket.set_read_timeout(timeout)?;
+            self.timeout = Some(timeout);
+        }
         let (len, from) = match self.socket.recv_from(&mut self.buf) {
             Ok(r) => r,
             Err(e)
