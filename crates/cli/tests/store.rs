@@ -201,11 +201,32 @@ fn ingest_is_exact_and_incremental() {
     assert_eq!(file(&after_copy, &copy)["status"], "appended");
     assert_eq!(file(&after_copy, &growing)["status"], "new");
 
+    // Rotation with compression (zeekctl's archive, logrotate's `compress`): a line written
+    // after the last read, then the file gzipped away. Only that line is new.
+    let mut content = std::fs::read(&growing).unwrap();
+    content.extend_from_slice(lines[2].as_bytes());
+    content.push(b'\n');
+    let archived = samba.join("compressed.log.2.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&archived).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&content).unwrap();
+    gz.finish().unwrap();
+    std::fs::remove_file(&growing).unwrap();
+    let after_compression = ingest(&store, &samba, None);
+    assert_eq!(after_compression["events"], 1);
+    let z = file(&after_compression, &archived);
+    assert_eq!(z["status"], "appended");
+    assert_eq!(z["known_as"], growing.to_str().unwrap());
+    // And it stays known.
+    assert_eq!(ingest(&store, &samba, None)["events"], 0);
+
     // Everything the lake holds: the first ingest, plus every line added since.
     let lake = lake_counts(&store);
     assert_eq!(
         total(&lake),
-        total(&want) + total(&new_day) + 2 * total(&tail_counts) + 1 + 2
+        total(&want) + total(&new_day) + 2 * total(&tail_counts) + 1 + 2 + 1
     );
 }
 

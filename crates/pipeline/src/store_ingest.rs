@@ -12,11 +12,14 @@
 //!   the new file under the old name is new content;
 //! * a copytruncated file (its content copied away, the original emptied) no longer starts with
 //!   what was consumed: it is read from the start, and the copy resumes where the original was;
+//! * a file compressed as it was rotated (zeekctl's archive, logrotate's `compress`) is
+//!   recognised by its decompressed content: only the lines after those read from the live
+//!   file are read;
 //! * a line still being written (no `\n` yet) is left for the next run.
 //!
 //! Lines before the resume point still go through the parser (a Zeek header, Samba's learned
 //! share roots), but their events are dropped. Gzip files are read whole and known by the
-//! SHA-256 of their bytes; so are EVTX files, of which a grown file at a known path has its
+//! SHA-256 of their bytes (or, the first time, by the plain input they continue); so are EVTX files, of which a grown file at a known path has its
 //! first `consumed_lines` events dropped. Events are written in batches at file boundaries, each
 //! batch committed with the positions of the files it holds (see [`breachscope_store`]).
 
@@ -176,7 +179,15 @@ fn head_of(path: &Path, len: u64) -> io::Result<(Vec<u8>, String)> {
 /// the prefixes of the lengths in `wanted` (each at a line end, as consumed positions are).
 fn scan_plain(path: &Path, wanted: &[u64]) -> io::Result<Content> {
     let (size, mtime_ns) = stat(path)?;
-    let mut file = open_evidence(path)?;
+    let mut content = scan_lines(open_evidence(path)?, wanted)?;
+    content.size = size;
+    content.mtime_ns = mtime_ns;
+    Ok(content)
+}
+
+/// [`scan_plain`] over any stream of lines (a file, or a gzip file's decompressed content);
+/// size and modification time are left at 0.
+fn scan_lines(mut file: impl Read, wanted: &[u64]) -> io::Result<Content> {
     let mut hasher = Sha256::new();
     let mut hashed = 0u64;
     let mut pending: Vec<u8> = Vec::new();
@@ -236,8 +247,8 @@ fn scan_plain(path: &Path, wanted: &[u64]) -> io::Result<Content> {
         prefixes.get(&HEAD).cloned().unwrap_or_default()
     };
     Ok(Content {
-        size,
-        mtime_ns,
+        size: 0,
+        mtime_ns: 0,
         gzip: false,
         boundary: hashed,
         lines,
@@ -357,6 +368,39 @@ impl Known<'_> {
             None => self.pending.push(record),
         }
     }
+}
+
+/// The plain input whose lines a gzip file begins with, decompressed: a log compressed as it
+/// was rotated (zeekctl's archive, logrotate's `compress`) after its first lines were read
+/// from the live file. The gzip file takes that input over, as a renamed file does, and only
+/// the lines after them are read; without this every line would be stored twice.
+fn compressed_continuation(
+    path: &Path,
+    name: &str,
+    known: &Known<'_>,
+) -> Result<Option<Past>, PipelineError> {
+    let decompressed = || open_evidence(path).map(flate2::read::MultiGzDecoder::new);
+    let mut head = Vec::new();
+    let read_head = decompressed().and_then(|d| d.take(HEAD).read_to_end(&mut head));
+    if read_head.is_err() {
+        return Ok(None); // a damaged archive: read as a new file, which reports the damage
+    }
+    let candidates: Vec<Past> = known
+        .candidates(name, &hex(&Sha256::digest(&head)))?
+        .into_iter()
+        .filter(|c| !c.record.gzip && c.record.kind != EVTX_KIND && c.record.consumed_bytes > 0)
+        .collect();
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let wanted: Vec<u64> = candidates.iter().map(|c| c.record.consumed_bytes).collect();
+    let Ok(content) = decompressed().and_then(|d| scan_lines(d, &wanted)) else {
+        return Ok(None);
+    };
+    Ok(candidates
+        .into_iter()
+        .filter(|c| content.prefixes.get(&c.record.consumed_bytes) == Some(&c.record.consumed_hash))
+        .max_by_key(|c| c.record.consumed_bytes))
 }
 
 /// The reader a file goes through.
@@ -528,7 +572,7 @@ fn ingest_file<'s>(
                     slot: known.slot_of(&record),
                     record,
                 }),
-            Reader::Lines(_) => None,
+            Reader::Lines(_) => compressed_continuation(path, &name, &known)?,
         };
         (content, past)
     } else {
