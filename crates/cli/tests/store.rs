@@ -651,3 +651,84 @@ fn evtx_samples_are_ingested_once() {
     assert_eq!(grown["files"][0]["status"], "appended");
     assert_eq!(grown["events"].as_u64().unwrap(), records(&big) - before);
 }
+
+/// A zeekctl spool: `current/conn.log` read while Zeek writes it, then rotated into the
+/// archive as `YYYY-MM-DD/conn.HH:MM:SS-HH:MM:SS.log.gz` (with the lines written since and
+/// Zeek's `#close`): only those lines are new, and the store holds each connection once.
+#[test]
+fn a_zeekctl_spool_is_read_once_across_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo(dir.path(), "5");
+    let mut archives: Vec<PathBuf> = std::fs::read_dir(demo.join("zeek"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("/conn."))
+        .collect();
+    archives.sort();
+    let source = archives.last().unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(source).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 20, "{}", lines.len());
+    let logs = dir.path().join("logs");
+    let current = logs.join("current");
+    std::fs::create_dir_all(&current).unwrap();
+    // Zeek has written all but the last few connections when the first ingest runs.
+    let live = lines.len() - 6;
+    let live_text: String = lines[..live]
+        .iter()
+        .filter(|l| !l.starts_with("#close"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(current.join("conn.log"), &live_text).unwrap();
+    let store = dir.path().join("store");
+    let run = || {
+        let json = dir.path().join("ingest.json");
+        let out = breachscope(&[
+            "ingest",
+            "--store",
+            store.to_str().unwrap(),
+            "--zeek",
+            logs.to_str().unwrap(),
+            "--log-tz",
+            "UTC",
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()
+    };
+    let first = run();
+    // Rotation: the whole hour, compressed into the archive; current/ starts anew.
+    let day = logs.join("2025-04-01");
+    std::fs::create_dir_all(&day).unwrap();
+    let archived = day.join("conn.08:00:00-09:00:00.log.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&archived).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(text.as_bytes()).unwrap();
+    gz.finish().unwrap();
+    std::fs::remove_file(current.join("conn.log")).unwrap();
+    let second = run();
+    let a = file(&second, &archived);
+    assert_eq!(a["status"], "appended");
+    assert_eq!(a["known_as"], current.join("conn.log").to_str().unwrap());
+    // Every connection of the hour once: what normalize counts in the archive.
+    let want = total(&normalize_counts(&[&archived]));
+    assert_eq!(
+        first["events"].as_u64().unwrap() + second["events"].as_u64().unwrap(),
+        want
+    );
+    assert_eq!(total(&lake_counts(&store)), want);
+    assert!(second["events"].as_u64().unwrap() > 0);
+}
