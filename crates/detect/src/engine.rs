@@ -678,19 +678,37 @@ impl Engine {
         self.now = self.now.max(t);
     }
 
+    /// The alerts so far, in time order with ids, as [`Engine::finish`] would give them now —
+    /// without ending the run (continuous detection correlates after every batch, with
+    /// [`Engine::history`]).
+    pub fn alerts(&self) -> Vec<Alert> {
+        let mut alerts = self.alerts.clone();
+        number_alerts(&mut alerts);
+        alerts
+    }
+
+    /// The look-back store so far.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
     /// Ends the run: alerts get ids in time order.
     pub fn finish(mut self) -> Detection {
-        self.alerts
-            .sort_by(|a, b| a.time.cmp(&b.time).then(a.detector.cmp(b.detector)));
-        for (i, a) in self.alerts.iter_mut().enumerate() {
-            a.id = format!("ALR-{}", i + 1);
-        }
+        number_alerts(&mut self.alerts);
         Detection {
             alerts: self.alerts,
             history: self.history,
             late_events: self.late_events,
             events: self.events,
         }
+    }
+}
+
+/// Puts alerts in time order (detector name on a tie) and numbers them `ALR-1`, `ALR-2`, …
+fn number_alerts(alerts: &mut [Alert]) {
+    alerts.sort_by(|a, b| a.time.cmp(&b.time).then(a.detector.cmp(b.detector)));
+    for (i, a) in alerts.iter_mut().enumerate() {
+        a.id = format!("ALR-{}", i + 1);
     }
 }
 

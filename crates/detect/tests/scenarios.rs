@@ -183,3 +183,35 @@ fn alerts_are_causal() {
         assert_eq!(got, expected, "cut at {cut}");
     }
 }
+
+/// What a running engine says at any moment — its alerts and the incidents they make — is what
+/// a run that ended at that moment says: continuous detection can report without stopping.
+#[test]
+fn a_running_engine_reports_what_a_finished_run_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let (truth, events) = scenario(dir.path(), "small", 4);
+    let zone = jiff::tz::TimeZone::get(&truth.time_zone).unwrap();
+    let t = truth.intrusion.clone().unwrap();
+    let cuts = [
+        t.first_event_us + 3 * 3_600_000_000,
+        t.first_event_us + 5 * 86_400_000_000 + 1234,
+        t.spike_us,
+    ];
+    let mut running = Engine::new(DetectConfig::default(), zone).unwrap();
+    let mut next = events.iter().peekable();
+    for cut in cuts {
+        while let Some(e) = next.next_if(|e| e.observed_at() <= cut) {
+            running.observe(e);
+        }
+        running.advance_to(cut);
+        let (ended_alerts, ended_incidents) = detect(&events, &truth, Some(cut));
+        let alerts = running.alerts();
+        assert!(!alerts.is_empty(), "cut at {cut}");
+        assert_eq!(alerts, ended_alerts, "cut at {cut}");
+        assert_eq!(
+            correlate(&alerts, running.history()),
+            ended_incidents,
+            "cut at {cut}"
+        );
+    }
+}
