@@ -312,14 +312,17 @@ impl Known<'_> {
         r.id.and_then(|id| self.pending.iter().position(|p| p.id == Some(id)))
     }
 
-    /// Candidates for a file's past: the inputs last seen at `path`, those whose head hash is
-    /// `head_hash`, and those whose consumed content is shorter than a head — their pending
-    /// versions where this run has changed them.
+    /// Candidates for a file's past, among the plain-text inputs (the only ones read line by
+    /// line, so the only ones a file can continue): those last seen at `path`, those whose
+    /// head hash is `head_hash`, and those whose consumed content is shorter than a head —
+    /// their pending versions where this run has changed them.
     fn candidates(&self, path: &str, head_hash: &str) -> Result<Vec<Past>, StoreError> {
+        let plain = |r: &InputRecord| !r.gzip && r.kind != EVTX_KIND;
         let catalog = self.store.catalog();
         let mut found: Vec<InputRecord> = catalog.inputs_at(path)?;
         found.extend(catalog.inputs_with_head(head_hash)?);
         found.extend(catalog.inputs_with_short_head(HEAD)?);
+        found.retain(plain);
         found.sort_by_key(|r| r.id);
         found.dedup_by_key(|r| r.id);
         let mut out: Vec<Past> = found
@@ -338,6 +341,7 @@ impl Known<'_> {
                 .enumerate()
                 .filter(|(_, p)| {
                     p.id.is_none()
+                        && plain(p)
                         && (p.path == path || p.head_hash == head_hash || p.head_len < HEAD)
                 })
                 .map(|(slot, p)| Past {
@@ -388,7 +392,7 @@ fn compressed_continuation(
     let candidates: Vec<Past> = known
         .candidates(name, &hex(&Sha256::digest(&head)))?
         .into_iter()
-        .filter(|c| !c.record.gzip && c.record.kind != EVTX_KIND && c.record.consumed_bytes > 0)
+        .filter(|c| c.record.consumed_bytes > 0)
         .collect();
     if candidates.is_empty() {
         return Ok(None);
@@ -590,9 +594,7 @@ fn ingest_file<'s>(
             .into_iter()
             .filter(|c| {
                 let r = &c.record;
-                !r.gzip
-                    && r.kind != EVTX_KIND
-                    && r.consumed_bytes > 0
+                r.consumed_bytes > 0
                     && r.consumed_bytes <= content.boundary
                     && content.prefixes.get(&r.consumed_bytes) == Some(&r.consumed_hash)
             })
