@@ -146,6 +146,7 @@ fn ipfix_learns_the_exporters_clock_and_sampling_from_options_data() {
     // Four data templates and one options template, in the first message.
     assert_eq!(s.templates, 5);
     assert_eq!(s.waited_for_template, 0);
+    assert_eq!(s.records_timed_by_export, 0);
     assert!(records.iter().all(|r| r.sampling == 1));
     // The flows that nfdump printed as 1970 (uptime 0) start at the exporter's system init
     // time, 2011-03-18 19:06:07.096 UTC (Wireshark's decode of the options record).

@@ -97,6 +97,10 @@ pub struct CollectorStats {
     pub waited_for_template: u64,
     /// Data sets dropped because their template never came in time.
     pub dropped_without_template: u64,
+    /// Flow records whose start had to be taken from the datagram's export time: their
+    /// template carries no absolute time, and the uptime it carries could not be placed (IPFIX
+    /// without `systemInitTimeMilliseconds` from the exporter's options yet).
+    pub records_timed_by_export: u64,
     /// Templates learned (including refreshes).
     pub templates: u64,
     /// Templates withdrawn.

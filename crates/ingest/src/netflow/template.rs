@@ -411,23 +411,27 @@ fn data_set(
             c.stats.records_without_addresses += 1;
             continue;
         };
-        let uptime = |v: u64| -> Micros {
+        // A time relative to the exporter's uptime, where it can be placed.
+        let uptime = |v: u64| -> Option<Micros> {
             let ms = u32::try_from(v & 0xffff_ffff).unwrap_or(0);
             if clock.version == 9 {
-                uptime_to_time(clock.export_us, clock.uptime_ms, ms)
+                Some(uptime_to_time(clock.export_us, clock.uptime_ms, ms))
             } else {
-                state.system_init_ms.map_or(clock.export_us, |init| {
-                    init.saturating_add(i64::from(ms)).saturating_mul(1_000)
-                })
+                state
+                    .system_init_ms
+                    .map(|init| init.saturating_add(i64::from(ms)).saturating_mul(1_000))
             }
         };
-        let start_us = values
-            .start_us
-            .or(values.start_uptime.map(uptime))
-            .unwrap_or(clock.export_us);
+        let start_us = match values.start_us.or(values.start_uptime.and_then(uptime)) {
+            Some(t) => t,
+            None => {
+                c.stats.records_timed_by_export += 1;
+                clock.export_us
+            }
+        };
         let end_us = values
             .end_us
-            .or(values.end_uptime.map(uptime))
+            .or(values.end_uptime.and_then(uptime))
             .unwrap_or(start_us);
         let sampling = state.sampling.unwrap_or(1);
         let scale = |v: Option<u64>| v.map(|v| v.saturating_mul(u64::from(sampling)));

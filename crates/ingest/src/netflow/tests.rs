@@ -102,6 +102,7 @@ fn data_before_its_template_waits_and_is_decoded_when_it_comes() {
     assert_eq!(r.end - r.start, 1_500_000);
     assert_eq!(out[1].bytes, 99);
     assert_eq!(c.stats().records, 2);
+    assert_eq!(c.stats().records_timed_by_export, 0);
     // Another exporter, or another domain, does not share the template.
     let other = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
     let data = set(300, &record_300([10, 0, 0, 5], 1, start, b""));
@@ -257,4 +258,53 @@ fn the_two_directions_pair_into_one_flow() {
     assert_eq!(out.len(), 2);
     assert_eq!((out[1].dst_port, out[1].bytes_in), (53, None));
     assert_eq!((p.paired, p.one_way, p.held()), (1, 1, 0));
+}
+
+#[test]
+fn uptime_times_wait_for_the_exporters_clock_and_say_when_they_could_not() {
+    let mut c = Collector::new();
+    let mut out = Vec::new();
+    // Template 301: addresses, flowStartSysUpTime, flowEndSysUpTime, octets.
+    let mut t = 301u16.to_be_bytes().to_vec();
+    t.extend(5u16.to_be_bytes());
+    for (ie, len) in [(8u16, 4u16), (12, 4), (22, 4), (21, 4), (1, 4)] {
+        t.extend(ie.to_be_bytes());
+        t.extend(len.to_be_bytes());
+    }
+    let record = [[10, 0, 0, 5], [203, 0, 113, 9]]
+        .concat()
+        .into_iter()
+        .chain(2_000u32.to_be_bytes())
+        .chain(2_500u32.to_be_bytes())
+        .chain(100u32.to_be_bytes())
+        .collect::<Vec<u8>>();
+    // No systemInitTimeMilliseconds yet: the export time, counted.
+    c.decode(EXPORTER, &ipfix(&[set(2, &t), set(301, &record)]), &mut out)
+        .unwrap();
+    let export_us = i64::from(EXPORT_SECS) * 1_000_000;
+    assert_eq!(out[0].start, export_us);
+    assert_eq!(c.stats().records_timed_by_export, 1);
+    // Options template 401 (scope meteringProcessId) with the exporter's init time, one
+    // minute before the export: times are placed from then on.
+    let mut o = 401u16.to_be_bytes().to_vec();
+    o.extend(2u16.to_be_bytes());
+    o.extend(1u16.to_be_bytes());
+    for (ie, len) in [(143u16, 4u16), (160, 8)] {
+        o.extend(ie.to_be_bytes());
+        o.extend(len.to_be_bytes());
+    }
+    let init_ms = u64::from(EXPORT_SECS) * 1000 - 60_000;
+    let options = [1u32.to_be_bytes().to_vec(), init_ms.to_be_bytes().to_vec()].concat();
+    c.decode(
+        EXPORTER,
+        &ipfix(&[set(3, &o), set(401, &options), set(301, &record)]),
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(
+        out[1].start,
+        (i64::try_from(init_ms).unwrap() + 2_000) * 1000
+    );
+    assert_eq!(out[1].end - out[1].start, 500_000);
+    assert_eq!(c.stats().records_timed_by_export, 1);
 }
