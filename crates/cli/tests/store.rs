@@ -53,29 +53,33 @@ fn lake_counts(store: &Path) -> BTreeMap<(i64, i32), u64> {
     counts
 }
 
-fn ingest(store: &Path, samba: &Path, zeek: Option<&Path>) -> serde_json::Value {
+/// Runs `breachscope ingest --store STORE ARGS… --json`, which must succeed, and returns its
+/// summary.
+fn ingest_with(store: &Path, args: &[&str]) -> serde_json::Value {
     let json = store.with_extension("ingest.json");
-    let mut args = vec![
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--samba-audit",
-        samba.to_str().unwrap(),
-        "--log-tz",
-        "Asia/Tokyo",
-        "--json",
-        json.to_str().unwrap(),
-    ];
-    if let Some(z) = zeek {
-        args.extend(["--zeek", z.to_str().unwrap()]);
-    }
-    let out = breachscope(&args);
+    let mut all = vec!["ingest", "--store", store.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.extend(["--json", json.to_str().unwrap()]);
+    let out = breachscope(&all);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+fn ingest(store: &Path, samba: &Path, zeek: Option<&Path>) -> serde_json::Value {
+    let mut args = vec![
+        "--samba-audit",
+        samba.to_str().unwrap(),
+        "--log-tz",
+        "Asia/Tokyo",
+    ];
+    if let Some(z) = zeek {
+        args.extend(["--zeek", z.to_str().unwrap()]);
+    }
+    ingest_with(store, &args)
 }
 
 fn demo(dir: &Path, seed: &str) -> PathBuf {
@@ -527,24 +531,7 @@ fn evtx_samples_are_ingested_once() {
     let evtx = data.join("evtx");
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let json = dir.path().join("ingest.json");
-    let run = || {
-        let out = breachscope(&[
-            "ingest",
-            "--store",
-            store.to_str().unwrap(),
-            "--evtx",
-            evtx.to_str().unwrap(),
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()
-    };
+    let run = || ingest_with(&store, &["--evtx", evtx.to_str().unwrap()]);
     let first = run();
     let (_, summary, _) = common::normalize(&["--count-only", evtx.to_str().unwrap()]);
     assert_eq!(first["events"], summary["totals"]["records"]);
@@ -595,23 +582,7 @@ fn evtx_samples_are_ingested_once() {
     let log = exports.join("Security.evtx");
     std::fs::copy(&small, &log).unwrap();
     let store2 = dir.path().join("store2");
-    let ingest_log = || {
-        let out = breachscope(&[
-            "ingest",
-            "--store",
-            store2.to_str().unwrap(),
-            "--evtx",
-            exports.to_str().unwrap(),
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()
-    };
+    let ingest_log = || ingest_with(&store2, &["--evtx", exports.to_str().unwrap()]);
     assert_eq!(ingest_log()["events"].as_u64().unwrap(), records(&small));
     std::fs::copy(&large, &log).unwrap();
     let replaced = ingest_log();
@@ -628,23 +599,7 @@ fn evtx_samples_are_ingested_once() {
     std::fs::write(&grown_log, &std::fs::read(&big).unwrap()[..first_chunk]).unwrap();
     let before = records(&grown_log);
     let store3 = dir.path().join("store3");
-    let ingest_grown = || {
-        let out = breachscope(&[
-            "ingest",
-            "--store",
-            store3.to_str().unwrap(),
-            "--evtx",
-            growing.to_str().unwrap(),
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()
-    };
+    let ingest_grown = || ingest_with(&store3, &["--evtx", growing.to_str().unwrap()]);
     assert_eq!(ingest_grown()["events"].as_u64().unwrap(), before);
     std::fs::copy(&big, &grown_log).unwrap();
     let grown = ingest_grown();
@@ -688,24 +643,10 @@ fn a_zeekctl_spool_is_read_once_across_rotation() {
     std::fs::write(current.join("conn.log"), &live_text).unwrap();
     let store = dir.path().join("store");
     let run = || {
-        let json = dir.path().join("ingest.json");
-        let out = breachscope(&[
-            "ingest",
-            "--store",
-            store.to_str().unwrap(),
-            "--zeek",
-            logs.to_str().unwrap(),
-            "--log-tz",
-            "UTC",
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).unwrap()).unwrap()
+        ingest_with(
+            &store,
+            &["--zeek", logs.to_str().unwrap(), "--log-tz", "UTC"],
+        )
     };
     let first = run();
     // Rotation: the whole hour, compressed into the archive; current/ starts anew.

@@ -26,6 +26,19 @@ fn vectors() -> Option<PathBuf> {
 /// A record as both sides print it: addresses, ports, protocol, packets, bytes.
 type Key = (String, String, u16, u16, String, u64, u64);
 
+/// A decoded record's key, as nfdump prints it.
+fn key(r: &FlowRecord) -> Key {
+    (
+        r.src_ip.to_string(),
+        r.dst_ip.to_string(),
+        r.src_port,
+        r.dst_port,
+        protocol_name(r.protocol),
+        r.packets,
+        r.bytes,
+    )
+}
+
 fn decode(pcap: &Path) -> (Vec<FlowRecord>, Collector) {
     let bytes = std::fs::read(pcap).unwrap();
     let (datagrams, stats) = udp_datagrams(&bytes).unwrap();
@@ -95,16 +108,7 @@ fn every_export_decodes_as_nfdump_decodes_it() {
             let want = nfdump(&dir.join(format!("{name}.nfdump.csv")));
             let mut got: BTreeMap<Key, Vec<(String, String)>> = BTreeMap::new();
             for r in &records {
-                let key = (
-                    r.src_ip.to_string(),
-                    r.dst_ip.to_string(),
-                    r.src_port,
-                    r.dst_port,
-                    protocol_name(r.protocol),
-                    r.packets,
-                    r.bytes,
-                );
-                got.entry(key)
+                got.entry(key(r))
                     .or_default()
                     .push((utc_seconds(r.start), utc_seconds(r.end)));
             }
@@ -269,16 +273,7 @@ fn softflowd_exports_arrive_as_nfdump_decoded_them() {
             let want = nfdump(&dir.join(format!("{trace}_v{version}.nfdump.csv")));
             let mut got: BTreeMap<Key, usize> = BTreeMap::new();
             for r in &records {
-                *got.entry((
-                    r.src_ip.to_string(),
-                    r.dst_ip.to_string(),
-                    r.src_port,
-                    r.dst_port,
-                    protocol_name(r.protocol),
-                    r.packets,
-                    r.bytes,
-                ))
-                .or_default() += 1;
+                *got.entry(key(r)).or_default() += 1;
             }
             let want: BTreeMap<Key, usize> = want.into_iter().map(|(k, v)| (k, v.len())).collect();
             assert_eq!(got, want, "{trace} v{version}");
