@@ -12,7 +12,7 @@ use breachscope_simulate::{Progress, Scenario, Truth, generate};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::investigate::{InvestigateArgs, investigate, write_report};
+use crate::investigate::{InvestigateArgs, ReportOptions, investigate, write_report};
 use crate::options::EvidenceArgs;
 
 /// Scenario presets.
@@ -149,22 +149,24 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             samba_prefix: crate::options::DEFAULT_SAMBA_PREFIX.into(),
             share_roots: Vec::new(),
         },
-        config: None,
-        detected_at: None,
-        shares: truth
-            .layout
-            .share_roots
-            .keys()
-            .map(|s| {
-                format!(
-                    "{s}={}",
-                    args.dir.join(&truth.layout.shares).join(s).display()
-                )
-            })
-            .collect(),
-        key: None,
+        report: ReportOptions {
+            config: None,
+            detected_at: None,
+            shares: truth
+                .layout
+                .share_roots
+                .keys()
+                .map(|s| {
+                    format!(
+                        "{s}={}",
+                        args.dir.join(&truth.layout.shares).join(s).display()
+                    )
+                })
+                .collect(),
+            key: None,
+            out: out_dir.clone(),
+        },
         scan_all: false,
-        out: out_dir.clone(),
         store: None,
     };
     let outcome = investigate(&investigate_args)?;

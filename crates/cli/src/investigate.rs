@@ -24,30 +24,39 @@ pub struct InvestigateArgs {
     /// The evidence and how to read it.
     #[command(flatten)]
     pub evidence: EvidenceArgs,
+    /// Detection settings, share copies, key and output.
+    #[command(flatten)]
+    pub report: ReportOptions,
+    /// Also classify every file on the --share copies (not only the incidents' files), written
+    /// to DIR/share-scan.json in `breachscope scan --json` form.
+    #[arg(long)]
+    pub scan_all: bool,
+    /// The evidence store (see `breachscope ingest`): evidence given with --zeek,
+    /// --samba-audit or --evtx is ingested into it first (only what is new), then detection and
+    /// scoping read the lake instead of the raw logs.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+}
+
+/// The options `investigate` and `report` share: how to detect, what to classify, where to
+/// write.
+#[derive(Debug, Clone, Args)]
+pub struct ReportOptions {
     /// Detection settings (TOML); see docs/configuration.md.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// When the breach was detected (RFC 3339; default: now).
     #[arg(long, value_name = "TIME")]
     pub detected_at: Option<String>,
-    /// A copy of a share, NAME=DIR (repeatable): the incident's files on it are classified.
+    /// A copy of a share, NAME=DIR (repeatable): the incidents' files on it are classified.
     #[arg(long = "share", value_name = "NAME=DIR")]
     pub shares: Vec<String>,
     /// Key of the keyed hashes (default ~/.config/breachscope/hash.key, created 0600).
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
-    /// Also classify every file on the --share copies (not only the incidents' files), written
-    /// to DIR/share-scan.json in `breachscope scan --json` form.
-    #[arg(long)]
-    pub scan_all: bool,
-    /// Output directory (created): report.json.
+    /// Output directory (created): report.json, report.html, findings.ocsf.jsonl.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The evidence store (see `breachscope ingest`): evidence given with --zeek,
-    /// --samba-audit or --evtx is ingested into it first (only what is new), then detection and
-    /// scoping read the lake instead of the raw logs.
-    #[arg(long, value_name = "DIR")]
-    pub store: Option<PathBuf>,
 }
 
 /// Parses `--share NAME=DIR` values; every directory must exist.
@@ -84,7 +93,7 @@ fn progress() -> ProgressBar {
 /// Loads the detection settings, applying the command line's overrides (the zone is decided
 /// later, by [`crate::office_zone::resolve`]).
 pub fn load_config(args: &InvestigateArgs) -> Result<DetectConfig> {
-    let mut config = match &args.config {
+    let mut config = match &args.report.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
@@ -148,14 +157,14 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
         );
     }
     let config = load_config(args)?;
-    let detected_at = match &args.detected_at {
+    let detected_at = match &args.report.detected_at {
         Some(t) => t
             .parse::<jiff::Timestamp>()
             .with_context(|| format!("--detected-at '{t}' is not an RFC 3339 time"))?
             .as_microsecond(),
         None => jiff::Timestamp::now().as_microsecond(),
     };
-    let shares = parse_shares(&args.shares)?;
+    let shares = parse_shares(&args.report.shares)?;
     let zeek = expand_paths(&args.evidence.zeek)?;
     let samba = expand_paths(&args.evidence.samba)?;
     let evtx_groups = evtx_groups(expand_paths(&args.evidence.evtx)?)?;
@@ -197,7 +206,7 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
     let classifier = if shares.is_empty() {
         None
     } else {
-        Some(crate::scan::classifier(args.key.as_ref())?.0)
+        Some(crate::scan::classifier(args.report.key.as_ref())?.0)
     };
     let plan = Plan {
         zeek,
@@ -267,9 +276,9 @@ pub fn investigate(args: &InvestigateArgs) -> Result<Outcome> {
                 (root.clone(), entries)
             })
             .collect();
-        std::fs::create_dir_all(&args.out)
-            .with_context(|| format!("cannot create {}", args.out.display()))?;
-        crate::scan::write_json(&args.out.join("share-scan.json"), &all)?;
+        std::fs::create_dir_all(&args.report.out)
+            .with_context(|| format!("cannot create {}", args.report.out.display()))?;
+        crate::scan::write_json(&args.report.out.join("share-scan.json"), &all)?;
     }
     bar.finish_and_clear();
     Ok(outcome)
@@ -323,7 +332,7 @@ pub fn print_incidents(incidents: &[Incident], limit: usize) {
 /// Runs the command.
 pub fn run(args: &InvestigateArgs) -> Result<ExitCode> {
     let outcome = investigate(args)?;
-    let path = write_report(&args.out, &outcome)?;
+    let path = write_report(&args.report.out, &outcome)?;
     let rejected: u64 = outcome.report.inputs.iter().map(|i| i.rejected).sum();
     println!(
         "breachscope: {} events from {} files ({} rejected, {} late), {} alerts, {} incidents",

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::investigate::InvestigateArgs;
+use crate::investigate::{InvestigateArgs, ReportOptions};
 use crate::options::EvidenceArgs;
 
 /// Arguments of `breachscope report`.
@@ -17,24 +17,12 @@ pub struct ReportArgs {
     /// The evidence store (`breachscope ingest`, `breachscope watch`).
     #[arg(long, value_name = "DIR")]
     pub store: PathBuf,
-    /// Detection settings (TOML); see docs/configuration.md.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
     /// Internal network in CIDR notation (repeatable; overrides the config file's list).
     #[arg(long = "internal", value_name = "CIDR")]
     pub internal: Vec<String>,
-    /// When the breach was detected (RFC 3339; default: now).
-    #[arg(long, value_name = "TIME")]
-    pub detected_at: Option<String>,
-    /// A copy of a share, NAME=DIR (repeatable): the incidents' files on it are classified.
-    #[arg(long = "share", value_name = "NAME=DIR")]
-    pub shares: Vec<String>,
-    /// Key of the keyed hashes (default ~/.config/breachscope/hash.key, created 0600).
-    #[arg(long, value_name = "FILE")]
-    pub key: Option<PathBuf>,
-    /// Output directory (created): report.json, report.html, findings.ocsf.jsonl.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// Detection settings, share copies, key and output, as for `investigate`.
+    #[command(flatten)]
+    pub report: ReportOptions,
 }
 
 /// Attempts when a writer compacts the lake under the reader (a part listed by the catalog
@@ -53,12 +41,8 @@ fn part_vanished(e: &anyhow::Error) -> bool {
 pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     let investigate = InvestigateArgs {
         evidence: EvidenceArgs::none(args.internal.clone()),
-        config: args.config.clone(),
-        detected_at: args.detected_at.clone(),
-        shares: args.shares.clone(),
-        key: args.key.clone(),
+        report: args.report.clone(),
         scan_all: false,
-        out: args.out.clone(),
         store: Some(args.store.clone()),
     };
     let mut attempt = 1;
