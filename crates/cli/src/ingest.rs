@@ -106,6 +106,7 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
         },
         settings,
         batch_events: 1_000_000,
+        compact: true,
     };
     let files = sources.zeek.len() + sources.samba.len() + sources.evtx.len();
     let bar = crate::normalize::progress_bar(files);

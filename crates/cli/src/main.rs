@@ -11,6 +11,7 @@ mod office_zone;
 mod options;
 mod report;
 mod scan;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -46,6 +47,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Classify the files of share copies: personal data, secrets, business identifiers.
     Scan(scan::ScanArgs),
+    /// Watch live evidence (Zeek, Samba audit, EVTX, NetFlow/IPFIX, syslog) into the store,
+    /// detect continuously, and push incidents to people once.
+    Watch(watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Command::Normalize(args) => normalize::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Watch(args) => watch::run(&args),
     };
     match result {
         Ok(code) => code,

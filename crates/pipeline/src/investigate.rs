@@ -155,6 +155,7 @@ fn ingest_plan(
         evtx: plan.evtx_config.clone(),
         settings: plan.store_settings.clone(),
         batch_events: 1_000_000,
+        compact: true,
     };
     store_ingest::ingest(store, &sources, options, on_file)?;
     Ok(())
@@ -485,7 +486,7 @@ fn assemble_report(
 }
 
 /// An alert as report-v1 writes it.
-fn alert_v1(a: &Alert) -> r::Alert {
+pub(crate) fn alert_v1(a: &Alert) -> r::Alert {
     r::Alert {
         id: a.id.clone(),
         detector: a.detector.to_owned(),
@@ -503,7 +504,7 @@ fn alert_v1(a: &Alert) -> r::Alert {
 }
 
 /// An incident as report-v1 writes it (files and personal data come from scoping).
-fn incident_v1(i: &Incident) -> r::Incident {
+pub(crate) fn incident_v1(i: &Incident) -> r::Incident {
     r::Incident {
         id: i.id.clone(),
         severity: i.severity.as_str().to_owned(),

@@ -6,8 +6,10 @@
 //! * [`lake_events`]: the lake's events back, in the order detection consumes them, and
 //!   scoping over the lake;
 //! * [`investigate`]: an investigation stage by stage — events in observable-time order (raw
-//!   logs or lake), detection, correlation, scoping, classification, the report.
+//!   logs or lake), detection, correlation, scoping, classification, the report;
+//! * [`watch`]: continuous detection on live evidence, with incidents pushed to people once.
 
 pub mod investigate;
 pub mod lake_events;
 pub mod store_ingest;
+pub mod watch;

@@ -80,6 +80,9 @@ pub struct Options {
     pub settings: Vec<(String, String)>,
     /// Events held before a batch is written (at the next file boundary).
     pub batch_events: usize,
+    /// Whether the run ends by compacting the lake (`ingest`; `watch` compacts on its own
+    /// schedule).
+    pub compact: bool,
 }
 
 /// What became of one file.
@@ -421,6 +424,19 @@ pub fn ingest(
     options: Options,
     on_file: &mut dyn FnMut(&FileOutcome),
 ) -> Result<Summary, PipelineError> {
+    ingest_with(store, sources, options, on_file, &mut |_| {})
+}
+
+/// [`ingest`], handing `on_batch` each batch of events once it is committed (`watch` feeds
+/// them to detection: an event is analysed only once it is in the lake with its input's
+/// position, so a restart that replays the lake neither misses nor repeats it).
+pub fn ingest_with(
+    store: &mut Store,
+    sources: &Sources,
+    options: Options,
+    on_file: &mut dyn FnMut(&FileOutcome),
+    on_batch: &mut dyn FnMut(&[Event]),
+) -> Result<Summary, PipelineError> {
     let mut zeek = ZeekParser::new();
     let mut samba = SambaParser::new(options.samba.clone());
     let mut evtx = EvtxReader::new(&options.evtx);
@@ -454,6 +470,7 @@ pub fn ingest(
                 &mut pending,
                 &options.settings,
                 &mut summary,
+                on_batch,
             )?;
         }
     }
@@ -463,8 +480,11 @@ pub fn ingest(
         &mut pending,
         &options.settings,
         &mut summary,
+        on_batch,
     )?;
-    summary.compacted = store.compact()?.parts.len();
+    if options.compact {
+        summary.compacted = store.compact()?.parts.len();
+    }
     Ok(summary)
 }
 
@@ -474,12 +494,17 @@ fn flush(
     pending: &mut Vec<InputRecord>,
     settings: &[(String, String)],
     summary: &mut Summary,
+    on_batch: &mut dyn FnMut(&[Event]),
 ) -> Result<(), StoreError> {
+    if events.is_empty() && pending.is_empty() {
+        return Ok(());
+    }
     for e in events.iter() {
         *summary.per_class.entry(Class::of(e).uid()).or_default() += 1;
     }
     let written = store.write_batch(events, pending, settings)?;
     summary.parts += written.parts.len();
+    on_batch(events);
     events.clear();
     pending.clear();
     Ok(())

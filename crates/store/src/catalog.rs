@@ -97,6 +97,23 @@ CREATE TABLE IF NOT EXISTS parts (
 CREATE INDEX IF NOT EXISTS parts_class_day ON parts(class_uid, event_day);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS notified (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    pushed_severity TEXT,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    sink TEXT NOT NULL,
+    notification TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    delivered_at TEXT,
+    outcome TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(sink, delivered_at);
 ";
 
 fn sql(e: rusqlite::Error) -> StoreError {
@@ -332,6 +349,139 @@ impl Catalog {
             .map_err(sql)?;
         }
         tx.commit().map_err(sql)
+    }
+}
+
+/// What `watch` has said about an alert or an incident: the severity of its last line in the
+/// alerts file, and the severity last pushed to people (webhook, syslog), if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notified {
+    /// The order-independent key (see `breachscope_pipeline::watch`).
+    pub key: String,
+    /// `alert` or `incident`.
+    pub kind: String,
+    /// Severity of the last line written.
+    pub severity: String,
+    /// Severity last pushed, when it was pushed.
+    pub pushed_severity: Option<String>,
+}
+
+/// A notification waiting for, or given to, one sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Row id (`0` before it is saved).
+    pub id: i64,
+    /// The sink (`jsonl`, `webhook`, `syslog`).
+    pub sink: String,
+    /// The notification's id, which the body carries too (receivers may deduplicate on it).
+    pub notification: String,
+    /// What is sent.
+    pub body: String,
+}
+
+impl Catalog {
+    /// Everything notified so far.
+    pub fn notified(&self) -> Result<Vec<Notified>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT key, kind, severity, pushed_severity FROM notified ORDER BY key")
+            .map_err(sql)?;
+        stmt.query_map([], |r| {
+            Ok(Notified {
+                key: r.get(0)?,
+                kind: r.get(1)?,
+                severity: r.get(2)?,
+                pushed_severity: r.get(3)?,
+            })
+        })
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)
+    }
+
+    /// Records, in one transaction, what was notified and the outbox entries that carry it to
+    /// the sinks (their ids are set).
+    pub fn record_notifications(
+        &mut self,
+        notified: &[Notified],
+        outbox: &mut [OutboxEntry],
+    ) -> Result<(), StoreError> {
+        let tx = self.db.transaction().map_err(sql)?;
+        for n in notified {
+            tx.execute(
+                "INSERT INTO notified(key, kind, severity, pushed_severity) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(key) DO UPDATE SET severity = excluded.severity,
+                 pushed_severity = excluded.pushed_severity,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                params![n.key, n.kind, n.severity, n.pushed_severity],
+            )
+            .map_err(sql)?;
+        }
+        for o in outbox.iter_mut() {
+            tx.execute(
+                "INSERT INTO outbox(sink, notification, body) VALUES (?1, ?2, ?3)",
+                params![o.sink, o.notification, o.body],
+            )
+            .map_err(sql)?;
+            o.id = tx.last_insert_rowid();
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// The entries not yet delivered to `sink`, oldest first.
+    pub fn undelivered(&self, sink: &str) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare(
+                "SELECT id, sink, notification, body FROM outbox
+                 WHERE sink = ?1 AND delivered_at IS NULL ORDER BY id",
+            )
+            .map_err(sql)?;
+        stmt.query_map([sink], |r| {
+            Ok(OutboxEntry {
+                id: r.get(0)?,
+                sink: r.get(1)?,
+                notification: r.get(2)?,
+                body: r.get(3)?,
+            })
+        })
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)
+    }
+
+    /// Marks entries delivered (or given up), each with its outcome (`delivered`, `HTTP 400`).
+    pub fn mark_delivered(&mut self, done: &[(i64, String)]) -> Result<(), StoreError> {
+        if done.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.transaction().map_err(sql)?;
+        for (id, outcome) in done {
+            tx.execute(
+                "UPDATE outbox SET delivered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                 outcome = ?2 WHERE id = ?1",
+                params![id, outcome],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Entries per sink and outcome (`pending` for those not delivered): what a person was sent.
+    pub fn outbox_counts(&self) -> Result<Vec<(String, String, u64)>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare(
+                "SELECT sink, COALESCE(outcome, 'pending'), COUNT(*) FROM outbox
+                 GROUP BY 1, 2 ORDER BY 1, 2",
+            )
+            .map_err(sql)?;
+        stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
+        })
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)
     }
 }
 

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use breachscope_model::Event;
 
-pub use catalog::{Catalog, InputRecord, PartRecord};
+pub use catalog::{Catalog, InputRecord, Notified, OutboxEntry, PartRecord};
 pub use lake::PartInfo;
 pub use rows::Class;
 
@@ -154,6 +154,12 @@ impl Store {
     /// The catalog.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The catalog, to record notifications (a store opened for writing only).
+    pub fn catalog_mut(&mut self) -> Result<&mut Catalog, StoreError> {
+        self.writable()?;
+        Ok(&mut self.catalog)
     }
 
     fn remove_orphans(&self) -> Result<(), StoreError> {
