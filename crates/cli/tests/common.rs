@@ -85,3 +85,26 @@ pub fn assert_valid_report(report: &serde_json::Value) {
         errors.join("\n")
     );
 }
+
+/// Validates lines of a watch's alerts file against docs/spec/alerts-v1.schema.json; panics
+/// with every error.
+pub fn assert_valid_alert_lines(lines: &[serde_json::Value]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/spec/alerts-v1.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let errors: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .flat_map(|(i, line)| {
+            validator
+                .iter_errors(line)
+                .map(move |e| format!("line {}: {} at {}", i + 1, e, e.instance_path()))
+        })
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "alerts lines do not follow alerts-v1:\n{}",
+        errors.join("\n")
+    );
+}

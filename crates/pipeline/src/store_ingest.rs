@@ -427,9 +427,38 @@ pub fn ingest(
     ingest_with(store, sources, options, on_file, &mut |_| {})
 }
 
-/// [`ingest`], handing `on_batch` each batch of events once it is committed (`watch` feeds
-/// them to detection: an event is analysed only once it is in the lake with its input's
-/// position, so a restart that replays the lake neither misses nor repeats it).
+/// The catalog setting that keeps the Samba share roots learned from the audit (JSON list of
+/// `[server, share, root]`), committed with every batch.
+pub const SAMBA_LEARNED_ROOTS: &str = "samba_learned_roots";
+
+/// The readers, with what they learned (Samba's share roots): kept across the cycles of a
+/// watch, and seeded from the catalog so that a later run resolves paths as the earlier one did.
+pub struct Readers {
+    zeek: ZeekParser,
+    samba: SambaParser,
+    evtx: EvtxReader,
+}
+
+impl Readers {
+    /// Readers with `options`' settings and the share roots the store recorded.
+    pub fn new(store: &Store, options: &Options) -> Result<Self, PipelineError> {
+        let mut samba = SambaParser::new(options.samba.clone());
+        if let Some(text) = store.catalog().setting(SAMBA_LEARNED_ROOTS)? {
+            let roots: Vec<(Option<String>, String, String)> = serde_json::from_str(&text)
+                .map_err(|e| {
+                    PipelineError::Config(format!("the store's {SAMBA_LEARNED_ROOTS}: {e}"))
+                })?;
+            samba.learn_roots(roots);
+        }
+        Ok(Readers {
+            zeek: ZeekParser::new(),
+            samba,
+            evtx: EvtxReader::new(&options.evtx),
+        })
+    }
+}
+
+/// [`ingest`], handing `on_batch` each batch of events once it is committed.
 pub fn ingest_with(
     store: &mut Store,
     sources: &Sources,
@@ -437,9 +466,22 @@ pub fn ingest_with(
     on_file: &mut dyn FnMut(&FileOutcome),
     on_batch: &mut dyn FnMut(&[Event]),
 ) -> Result<Summary, PipelineError> {
-    let mut zeek = ZeekParser::new();
-    let mut samba = SambaParser::new(options.samba.clone());
-    let mut evtx = EvtxReader::new(&options.evtx);
+    let mut readers = Readers::new(store, &options)?;
+    ingest_into(store, sources, &options, &mut readers, on_file, on_batch)
+}
+
+/// [`ingest_with`] through `readers` kept by the caller (`watch` keeps them across cycles; it
+/// feeds the batches to detection: an event is analysed only once it is in the lake with its
+/// input's position, so a restart that replays the lake neither misses nor repeats it).
+pub fn ingest_into(
+    store: &mut Store,
+    sources: &Sources,
+    options: &Options,
+    readers: &mut Readers,
+    on_file: &mut dyn FnMut(&FileOutcome),
+    on_batch: &mut dyn FnMut(&[Event]),
+) -> Result<Summary, PipelineError> {
+    let Readers { zeek, samba, evtx } = readers;
     let mut summary = Summary::default();
     let mut events: Vec<Event> = Vec::new();
     let mut pending: Vec<InputRecord> = Vec::new();
@@ -451,9 +493,9 @@ pub fn ingest_with(
         .chain(sources.evtx.iter().map(|p| (p, 2)));
     for (path, which) in files {
         let reader = match which {
-            0 => Reader::Lines(&mut zeek),
-            1 => Reader::Lines(&mut samba),
-            _ => Reader::Evtx(&mut evtx),
+            0 => Reader::Lines(&mut *zeek),
+            1 => Reader::Lines(&mut *samba),
+            _ => Reader::Evtx(&mut *evtx),
         };
         let known = Known {
             store,
@@ -464,21 +506,23 @@ pub fn ingest_with(
         on_file(&outcome);
         summary.files.push(outcome);
         if events.len() >= options.batch_events {
+            let settings = with_learned_roots(&options.settings, samba);
             flush(
                 store,
                 &mut events,
                 &mut pending,
-                &options.settings,
+                &settings,
                 &mut summary,
                 on_batch,
             )?;
         }
     }
+    let settings = with_learned_roots(&options.settings, samba);
     flush(
         store,
         &mut events,
         &mut pending,
-        &options.settings,
+        &settings,
         &mut summary,
         on_batch,
     )?;
@@ -486,6 +530,20 @@ pub fn ingest_with(
         summary.compacted = store.compact()?.parts.len();
     }
     Ok(summary)
+}
+
+/// The settings to commit, with the share roots the Samba reader has learned so far.
+fn with_learned_roots(settings: &[(String, String)], samba: &SambaParser) -> Vec<(String, String)> {
+    let mut all = settings.to_vec();
+    let mut roots: Vec<(Option<&str>, &str, &str)> = samba.learned_roots().collect();
+    roots.sort_unstable();
+    if !roots.is_empty() {
+        all.push((
+            SAMBA_LEARNED_ROOTS.to_owned(),
+            serde_json::to_string(&roots).unwrap_or_else(|_| "[]".into()),
+        ));
+    }
+    all
 }
 
 fn flush(

@@ -211,6 +211,16 @@ impl SambaParser {
         }
     }
 
+    /// Adds share roots learned in an earlier run (those learned already are kept): a reader
+    /// that reads a log in several runs (`ingest`, `watch`) keeps [`SambaParser::learned_roots`]
+    /// with its positions and gives them back here, so that a session whose `connect` was read
+    /// in an earlier run, or an earlier rotated file, resolves its paths the same way.
+    pub fn learn_roots(&mut self, roots: Vec<(Option<String>, String, String)>) {
+        for (server, share, root) in roots {
+            self.learned.entry((server, share)).or_insert(root);
+        }
+    }
+
     /// Tells the parser the modification time of the file about to be read (for the year of
     /// RFC 3164 lines) and resets the per-file counters; share roots learned so far are kept.
     fn start_file(&mut self, mtime: Option<std::time::SystemTime>) {

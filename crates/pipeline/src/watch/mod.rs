@@ -45,7 +45,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::lake_events::for_each_in_order;
-use crate::store_ingest::{self, FileOutcome, Options, PipelineError, Sources, Status};
+use crate::store_ingest::{self, FileOutcome, Options, PipelineError, Readers, Sources, Status};
 use live::{Listeners, SourceCounts};
 use notify::{JSONL, Notifier, SYSLOG, WEBHOOK};
 use order::Reorder;
@@ -391,11 +391,21 @@ pub fn watch(
     let files = list_files(sources, say);
     let mut catch_up = options.ingest.clone();
     catch_up.compact = true;
-    let summary = store_ingest::ingest(store, &files, catch_up, &mut |f| {
-        if f.status != Status::Unchanged {
-            say(WatchEvent::File(f));
-        }
-    })?;
+    // The readers live as long as the watch: what the Samba reader learns (share roots) holds
+    // for the lines of the next cycles, and is committed with every batch for the next start.
+    let mut readers = Readers::new(store, &catch_up)?;
+    let summary = store_ingest::ingest_into(
+        store,
+        &files,
+        &catch_up,
+        &mut readers,
+        &mut |f| {
+            if f.status != Status::Unchanged {
+                say(WatchEvent::File(f));
+            }
+        },
+        &mut |_| {},
+    )?;
     status.rejected_file_records += summary.files.iter().map(|f| f.rejected).sum::<u64>();
     let mut engine = Engine::new(options.config.clone(), options.zone.clone())
         .map_err(|e| PipelineError::Config(e.to_string()))?;
@@ -429,10 +439,11 @@ pub fn watch(
             // 1. New evidence, committed to the lake, then held for the watermark.
             let files = list_files(sources, say);
             let mut batch_events = Vec::new();
-            let summary = store_ingest::ingest_with(
+            let summary = store_ingest::ingest_into(
                 store,
                 &files,
-                ingest_options.clone(),
+                &ingest_options,
+                &mut readers,
                 &mut |f| {
                     if f.status != Status::Unchanged {
                         say(WatchEvent::File(f));

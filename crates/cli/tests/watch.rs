@@ -1,0 +1,763 @@
+//! `breachscope watch`: a live replay of the small scenario (a zeekctl spool rotated into a gzip
+//! archive daily, a Samba audit log rotated weekly by rename and by copytruncate), once
+//! uninterrupted and once killed with SIGKILL in the middle and restarted: the same alerts, the
+//! same incidents pushed, and the same lake — equal to `ingest` of the scenario's files; the
+//! intruder's incident pushed within 24 h of the first command-and-control contact in event
+//! time. A local HTTP server receives the webhook (failing first: retried), a UDP socket the
+//! syslog messages; a dead webhook never stalls the watch; the latency from an evidence line to
+//! its alert at the default settings; NetFlow and syslog arriving over the network; bad input
+//! counted.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod replay;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+use std::io::{Read, Write};
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use breachscope_store::{Class, Store};
+use replay::{Day, Live, load_days, status_cycle, wait_cycles};
+use serde_json::Value;
+
+/// The small scenario, generated once for the tests of this binary.
+fn scenario() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("breachscope-watch-{}", std::process::id()));
+        let out = common::breachscope(&["demo", "--dir", dir.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+/// A watch process, its status file and stderr.
+struct Watch {
+    child: Child,
+    status: PathBuf,
+    stderr: PathBuf,
+}
+
+impl Watch {
+    fn start(dir: &Path, args: &[&str]) -> Watch {
+        let status = dir.join("status.json");
+        let _ = std::fs::remove_file(&status);
+        let stderr = dir.join(format!("watch-{}.stderr", std::process::id()));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stderr)
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_breachscope"))
+            .arg("watch")
+            .args(["--status", status.to_str().unwrap()])
+            .args(args)
+            .env("TZ", "UTC")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap();
+        Watch {
+            child,
+            status,
+            stderr,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// SIGTERM, and the exit awaited: it must be clean.
+    fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "watch exited {status}: {}", self.stderr());
+                return self.stderr();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "watch did not stop: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+/// Days written before the watch starts (its catch-up), and the day killed in.
+const ARCHIVED_DAYS: usize = 30;
+const KILLED_AT: usize = 45;
+
+/// What one replay produced.
+struct Replayed {
+    lines: Vec<Value>,
+    store: PathBuf,
+    /// Per live day: when its writing ended (wall clock) and its latest record time.
+    written: Vec<(SystemTime, i64)>,
+    stderr: String,
+    /// The webhook's bodies, in the order received.
+    webhook: Vec<Value>,
+}
+
+/// Replays `days` into `dir`: the first ARCHIVED_DAYS before the watch starts, the rest live,
+/// with a SIGKILL in the middle of day KILLED_AT when `kill` is set (the rest of that day
+/// written while the watch is down).
+fn run_replay(dir: &Path, days: &[Day], headers: &replay::Headers, kill: bool) -> Replayed {
+    let mut live = Live::new(&dir.join("evidence"), headers.clone());
+    for (i, day) in days.iter().enumerate().take(ARCHIVED_DAYS) {
+        live.write_day(day, i, &mut || {});
+    }
+    let store = dir.join("store");
+    let alerts = dir.join("alerts.jsonl");
+    let (url, bodies, _) = http_server(Vec::new());
+    let args: Vec<String> = vec![
+        "--webhook".into(),
+        url,
+        "--store".into(),
+        store.display().to_string(),
+        "--zeek-dir".into(),
+        live.zeek.display().to_string(),
+        "--samba-audit".into(),
+        live.audit.display().to_string(),
+        "--log-tz".into(),
+        "Asia/Tokyo".into(),
+        "--alerts".into(),
+        alerts.display().to_string(),
+        "--interval".into(),
+        "0.1".into(),
+        "--compact-interval".into(),
+        "3".into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut watch = Watch::start(dir, &args);
+    let timeout = Duration::from_secs(120);
+    wait_cycles(&watch.status, 0, 1, timeout);
+    let mut written = Vec::new();
+    let mut stderr = String::new();
+    for (i, day) in days.iter().enumerate().skip(ARCHIVED_DAYS) {
+        if kill && i == KILLED_AT {
+            let mut down = Some(watch);
+            live.write_day(day, i, &mut || {
+                if let Some(w) = down.take() {
+                    stderr.push_str(&w.stderr());
+                    w.kill();
+                }
+            });
+            watch = Watch::start(dir, &args);
+            wait_cycles(&watch.status, 0, 1, timeout);
+            written.push((SystemTime::now(), day.max_time_us));
+            continue;
+        }
+        let status = watch.status.clone();
+        live.write_day(day, i, &mut || {
+            let c = status_cycle(&status);
+            wait_cycles(&status, c, 2, timeout);
+        });
+        written.push((SystemTime::now(), day.max_time_us));
+        let c = status_cycle(&watch.status);
+        wait_cycles(&watch.status, c, 2, timeout);
+    }
+    stderr.push_str(&watch.stop());
+    let lines = std::fs::read_to_string(&alerts)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let webhook = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    Replayed {
+        lines,
+        store,
+        written,
+        stderr,
+        webhook,
+    }
+}
+
+/// Every event of a lake, each as a hash of its full content, sorted.
+fn lake_digest(store: &Path) -> Vec<u64> {
+    let store = Store::open_read_only(store).unwrap();
+    let mut out = Vec::new();
+    for class in Class::ALL {
+        for day in store.read_class(class, None).unwrap() {
+            for e in day {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                format!("{e:?}").hash(&mut h);
+                out.push(h.finish());
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+fn of_kind<'a>(lines: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["kind"] == kind).collect()
+}
+
+/// (key, severity) of the incident lines pushed (high and above).
+fn pushed(lines: &[Value]) -> BTreeSet<(String, String)> {
+    of_kind(lines, "incident")
+        .into_iter()
+        .filter(|l| l["severity"] == "high" || l["severity"] == "critical")
+        .map(|l| {
+            (
+                l["key"].as_str().unwrap().to_owned(),
+                l["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn micros(text: &str) -> i64 {
+    text.parse::<jiff::Timestamp>().unwrap().as_microsecond()
+}
+
+#[test]
+fn live_replay_survives_kill_and_restart() {
+    let demo = scenario();
+    let (days, headers) = load_days(demo);
+    assert!(days.len() > KILLED_AT + 10, "{} days", days.len());
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.join("truth.json")).unwrap()).unwrap();
+    let first_c2 = truth["intrusion"]["first_event_us"].as_i64().unwrap();
+    let intruder = truth["intrusion"]["host"]["ip"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let base = tempfile::tempdir().unwrap();
+    // The two replays run side by side.
+    let (whole, interrupted) = std::thread::scope(|s| {
+        let a = s.spawn(|| {
+            let dir = base.path().join("uninterrupted");
+            std::fs::create_dir_all(&dir).unwrap();
+            run_replay(&dir, &days, &headers, false)
+        });
+        let b = s.spawn(|| {
+            let dir = base.path().join("killed");
+            std::fs::create_dir_all(&dir).unwrap();
+            run_replay(&dir, &days, &headers, true)
+        });
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    for r in [&whole, &interrupted] {
+        // Nothing said twice.
+        let ids: Vec<&str> = r
+            .lines
+            .iter()
+            .map(|l| l["notification"].as_str().unwrap())
+            .collect();
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(ids.len(), unique.len(), "a notification twice");
+        // The webhook received each pushed incident once: the alerts file's high and critical
+        // incident lines.
+        let hooked: Vec<(String, String)> = r
+            .webhook
+            .iter()
+            .map(|v| {
+                (
+                    v["key"].as_str().unwrap().to_owned(),
+                    v["severity"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let hooked_set: BTreeSet<(String, String)> = hooked.iter().cloned().collect();
+        assert_eq!(hooked.len(), hooked_set.len(), "an incident pushed twice");
+        assert_eq!(hooked_set, pushed(&r.lines));
+        common::assert_valid_alert_lines(&r.lines);
+    }
+    // The same alerts and the same incidents pushed.
+    let alert_keys = |r: &Replayed| -> BTreeSet<String> {
+        of_kind(&r.lines, "alert")
+            .iter()
+            .map(|l| l["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(alert_keys(&whole), alert_keys(&interrupted));
+    assert!(!alert_keys(&whole).is_empty());
+    assert_eq!(pushed(&whole.lines), pushed(&interrupted.lines));
+    // The same lake, equal to ingesting the scenario's files in one go.
+    let reference = base.path().join("reference");
+    let out = common::breachscope(&[
+        "ingest",
+        "--store",
+        reference.to_str().unwrap(),
+        "--zeek",
+        demo.join("zeek").to_str().unwrap(),
+        "--samba-audit",
+        demo.join("samba").to_str().unwrap(),
+        "--log-tz",
+        "Asia/Tokyo",
+    ]);
+    assert!(out.status.success());
+    let expected = lake_digest(&reference);
+    assert_eq!(lake_digest(&whole.store), expected, "uninterrupted lake");
+    assert_eq!(
+        lake_digest(&interrupted.store),
+        expected,
+        "lake after kill -9"
+    );
+    // The intruder's incident pushed within 24 h of the first C2 contact, in event time.
+    for r in [&whole, &interrupted] {
+        let first_push = of_kind(&r.lines, "incident")
+            .into_iter()
+            .filter(|l| l["severity"] == "high" || l["severity"] == "critical")
+            .filter(|l| {
+                l["hosts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|h| h["ip"] == intruder.as_str())
+            })
+            .map(|l| micros(l["time"].as_str().unwrap()))
+            .min()
+            .expect("the intruder's incident is pushed");
+        let after = first_push - first_c2;
+        eprintln!(
+            "intruder pushed {:.1} h after the first C2 contact (event time)",
+            after as f64 / 3.6e9
+        );
+        assert!((0..=86_400_000_000).contains(&after), "{after} µs");
+    }
+    // Latency: from the end of writing the day that holds an alert's evidence to its line.
+    let mut worst = 0.0f64;
+    for l in of_kind(&whole.lines, "alert") {
+        let t = micros(l["time"].as_str().unwrap());
+        let Some((written, _)) = whole.written.iter().find(|(_, max)| *max >= t) else {
+            continue;
+        };
+        let notified = micros(l["notified_at"].as_str().unwrap());
+        let written_us = written
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_micros() as i64;
+        worst = worst.max((notified - written_us) as f64 / 1e6);
+    }
+    eprintln!("worst latency from a day's evidence written to its alert line: {worst:.2} s");
+    assert!(worst <= 60.0);
+    assert!(
+        interrupted.stderr.contains("caught up"),
+        "{}",
+        interrupted.stderr
+    );
+    let _ = whole.stderr;
+}
+
+/// A one-request-at-a-time HTTP server on loopback: answers each POST with the next status of
+/// `statuses` (then 200), keeping the bodies of those answered 2xx.
+/// The bodies a test server kept, and the number of requests it answered.
+type Shared<T> = Arc<Mutex<T>>;
+
+fn http_server(statuses: Vec<u16>) -> (String, Shared<Vec<String>>, Shared<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let bodies: Arc<Mutex<Vec<String>>> = Arc::default();
+    let requests: Arc<Mutex<usize>> = Arc::default();
+    let (b, r) = (bodies.clone(), requests.clone());
+    std::thread::spawn(move || {
+        let mut statuses = statuses.into_iter();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            // Read the head, then Content-Length bytes of body.
+            let (head_end, length) = loop {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break (None, 0);
+                }
+                data.extend_from_slice(&buf[..n]);
+                if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..i]).to_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    break (Some(i + 4), length);
+                }
+            };
+            let Some(start) = head_end else { continue };
+            while data.len() < start + length {
+                let n = stream.read(&mut buf).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                data.extend_from_slice(&buf[..n]);
+            }
+            *r.lock().unwrap() += 1;
+            let status = statuses.next().unwrap_or(200);
+            if (200..300).contains(&status) {
+                b.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&data[start..]).into_owned());
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    (url, bodies, requests)
+}
+
+#[test]
+fn webhook_and_syslog_receive_each_incident_once() {
+    let demo = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    // The first attempt fails (500): the webhook thread retries after its backoff.
+    let (url, bodies, requests) = http_server(vec![500]);
+    let syslog = UdpSocket::bind("127.0.0.1:0").unwrap();
+    syslog
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let syslog_url = format!("udp://{}", syslog.local_addr().unwrap());
+    let store = dir.path().join("store");
+    let alerts = dir.path().join("alerts.jsonl");
+    let config = dir.path().join("watch.toml");
+    // Every flag can come from the config file's [watch] table.
+    std::fs::write(
+        &config,
+        format!(
+            "[watch]\nstore = {:?}\nzeek_dir = [{:?}]\nsamba_audit = [{:?}]\nlog_tz = \"Asia/Tokyo\"\nalerts = {:?}\nwebhook = {:?}\nsyslog_out = {:?}\nnotify_severity = \"medium\"\nonce = true\n",
+            store.to_str().unwrap(),
+            demo.join("zeek").to_str().unwrap(),
+            demo.join("samba/fs01").to_str().unwrap(),
+            alerts.to_str().unwrap(),
+            url,
+            syslog_url
+        ),
+    )
+    .unwrap();
+    let run = || {
+        let out = common::breachscope(&["watch", "--config", config.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    run();
+    let lines: Vec<Value> = std::fs::read_to_string(&alerts)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    common::assert_valid_alert_lines(&lines);
+    let expected: BTreeSet<String> = of_kind(&lines, "incident")
+        .into_iter()
+        .filter(|l| l["severity"] != "low")
+        .map(|l| l["notification"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(expected.len() >= 2, "{expected:?}");
+    let received: BTreeSet<String> = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let v: Value = serde_json::from_str(b).unwrap();
+            v["notification"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(received, expected, "webhook bodies");
+    assert_eq!(*requests.lock().unwrap(), expected.len() + 1, "one retry");
+    let mut syslog_keys = BTreeSet::new();
+    let mut buf = [0u8; 65_536];
+    while syslog_keys.len() < expected.len() {
+        let (n, _) = syslog.recv_from(&mut buf).expect("a syslog message");
+        let m = String::from_utf8_lossy(&buf[..n]).into_owned();
+        assert!(m.starts_with('<') && m.contains(">1 "), "{m}");
+        let json = m.split('\u{feff}').nth(1).unwrap();
+        let v: Value = serde_json::from_str(json).unwrap();
+        syslog_keys.insert(v["notification"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(syslog_keys, expected);
+    // Again: nothing new, nothing sent.
+    run();
+    assert_eq!(*requests.lock().unwrap(), expected.len() + 1);
+    assert_eq!(
+        std::fs::read_to_string(&alerts).unwrap().lines().count(),
+        lines.len()
+    );
+}
+
+#[test]
+fn a_dead_webhook_never_stalls_and_is_delivered_later() {
+    let demo = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on.
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let store = dir.path().join("store");
+    let status = dir.path().join("status.json");
+    let args = |url: &str| -> Vec<String> {
+        vec![
+            "watch".into(),
+            "--store".into(),
+            store.display().to_string(),
+            "--samba-audit".into(),
+            demo.join("samba/fs01").display().to_string(),
+            "--zeek-dir".into(),
+            demo.join("zeek").display().to_string(),
+            "--log-tz".into(),
+            "Asia/Tokyo".into(),
+            "--webhook".into(),
+            url.into(),
+            "--status".into(),
+            status.display().to_string(),
+            "--once".into(),
+        ]
+    };
+    let started = Instant::now();
+    let a = args(&format!("http://{dead}/hook"));
+    let out = common::breachscope(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success());
+    // The grace period at exit is 5 s: the run does not wait on the endpoint beyond it.
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&status).unwrap()).unwrap();
+    let undelivered = s["undelivered"].as_u64().unwrap();
+    assert!(undelivered >= 1, "{s}");
+    // The endpoint is back: the next start delivers what was left, once.
+    let (url, bodies, _) = http_server(Vec::new());
+    let a = args(&url);
+    let out = common::breachscope(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success());
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&status).unwrap()).unwrap();
+    assert_eq!(s["undelivered"], 0, "{s}");
+    assert_eq!(bodies.lock().unwrap().len() as u64, undelivered);
+}
+
+#[test]
+fn latency_at_the_default_settings() {
+    // A caught-up watch at its defaults (a cycle every 2 s); one audit line reaches an
+    // administrative share for the first time. Its alert must be in the alerts file within
+    // 60 s. (A source that delivered events and then fell silent holds event time back for at
+    // most the idle timeout, 30 s: the worst case stays within 60 s too.)
+    let demo = scenario();
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.log");
+    let mut days: Vec<PathBuf> = std::fs::read_dir(demo.join("samba/fs01"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    days.sort();
+    let mut text = String::new();
+    for d in &days {
+        text.push_str(&std::fs::read_to_string(d).unwrap());
+    }
+    let last_line = text.lines().last().unwrap().to_owned();
+    std::fs::write(&audit, &text).unwrap();
+    let alerts = dir.path().join("alerts.jsonl");
+    let store = dir.path().join("store");
+    let watch = Watch::start(
+        dir.path(),
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--samba-audit",
+            audit.to_str().unwrap(),
+            "--zeek-dir",
+            demo.join("zeek").to_str().unwrap(),
+            "--log-tz",
+            "Asia/Tokyo",
+            "--alerts",
+            alerts.to_str().unwrap(),
+        ],
+    );
+    wait_cycles(&watch.status, 0, 1, Duration::from_secs(120));
+    // A line a second after the last one: the same client and account reach C$ on the server.
+    let stamp = last_line.split(' ').next().unwrap();
+    let t = stamp.parse::<jiff::Timestamp>().unwrap() + jiff::SignedDuration::from_secs(1);
+    let zone = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    let local = t
+        .to_zoned(zone)
+        .strftime("%Y-%m-%dT%H:%M:%S%.6f%:z")
+        .to_string();
+    let body = last_line.split_once(" smbd_audit: ").unwrap().1;
+    let mut fields: Vec<&str> = body.split('|').collect();
+    let (user, ip, host) = (fields[0], fields[1], fields[2]);
+    fields.clear();
+    let line = format!("{local} fs01 smbd_audit: {user}|{ip}|{host}|c$|connect|ok|c$\n");
+    let before = Instant::now();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&audit)
+        .unwrap()
+        .write_all(line.as_bytes())
+        .unwrap();
+    let found = loop {
+        let text = std::fs::read_to_string(&alerts).unwrap_or_default();
+        if let Some(l) = text.lines().find(|l| l.contains("admin_share_access")) {
+            break l.to_owned();
+        }
+        assert!(
+            before.elapsed() < Duration::from_secs(90),
+            "no alert: {}",
+            watch.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let latency = before.elapsed();
+    eprintln!("latency from the line written to its alert: {latency:?}: {found}");
+    assert!(latency <= Duration::from_secs(60), "{latency:?}");
+    watch.stop();
+}
+
+#[test]
+fn netflow_and_syslog_over_the_network_reach_the_lake() {
+    let Some(data) = common::shared_data() else {
+        return;
+    };
+    let exports = data.join("netflow");
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let collector_port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let syslog_port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let watch = Watch::start(
+        dir.path(),
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--netflow-listen",
+            &collector_port.to_string(),
+            "--syslog-listen",
+            &format!("tcp://{syslog_port}"),
+            "--log-tz",
+            "UTC",
+            "--interval",
+            "0.2",
+        ],
+    );
+    wait_cycles(&watch.status, 0, 1, Duration::from_secs(60));
+    // The captured softflowd exports (their README names nfdump's decode), sent as datagrams.
+    let mut sent = 0;
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut pcaps: Vec<PathBuf> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .collect();
+    pcaps.sort();
+    let pcap = pcaps.first().expect("a NetFlow export capture");
+    let bytes = std::fs::read(pcap).unwrap();
+    for d in breachscope_ingest::pcap::udp_datagrams(&bytes).unwrap().0 {
+        sender.send_to(d.payload, collector_port).unwrap();
+        sent += 1;
+    }
+    // Garbage: counted, never fatal.
+    sender.send_to(b"not an export", collector_port).unwrap();
+    // Samba audit over syslog TCP (octet-counted and newline framing), and one bad line.
+    let mut tcp = std::net::TcpStream::connect(syslog_port).unwrap();
+    let m1 = "<166>2025-06-23T17:02:24.653645+09:00 fs01 smbd_audit: s.takahashi|10.1.1.10|ws-001|finance|connect|ok|finance";
+    let m2 = "<166>2025-06-23T17:02:25.000000+09:00 fs01 smbd_audit: s.takahashi|10.1.1.10|ws-001|finance|create_file|ok|0x120089|file|open|/srv/shares/finance/a.csv";
+    let bad = "<166>2025-06-23T17:02:26.000000+09:00 fs01 smbd_audit: s.takahashi|10.1.1.10|ws-001|finance|create_file|ok|zz|file|open|/srv/shares/finance/a.csv";
+    write!(tcp, "{} {m1}{m2}\n{bad}\n", m1.len()).unwrap();
+    drop(tcp);
+    let start = Instant::now();
+    let counts = loop {
+        let s: Value = serde_json::from_str(
+            &std::fs::read_to_string(&watch.status).unwrap_or_else(|_| "{}".into()),
+        )
+        .unwrap_or_default();
+        let sources = s["sources"].as_array().cloned().unwrap_or_default();
+        let by: BTreeMap<String, Value> = sources
+            .iter()
+            .filter_map(|p| Some((p[0].as_str()?.split(' ').next()?.to_owned(), p[1].clone())))
+            .collect();
+        let done = by
+            .get("netflow")
+            .is_some_and(|c| c["rejected"].as_u64() >= Some(1))
+            && by
+                .get("syslog")
+                .is_some_and(|c| c["events"].as_u64() >= Some(2));
+        if done {
+            break by;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "status: {s}\n{}",
+            watch.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(sent > 0);
+    assert_eq!(counts["syslog"]["rejected"], 1, "{counts:?}");
+    assert!(
+        counts["syslog"]["rejections"][0]
+            .as_str()
+            .unwrap()
+            .contains("message 3"),
+        "{counts:?}"
+    );
+    watch.stop();
+    // Every flow the pairer made is in the lake (its pairs, and at the stop the one-way
+    // flows), with the two audit events.
+    let s: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("status.json")).unwrap())
+            .unwrap();
+    let counts: BTreeMap<String, Value> = s["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| Some((p[0].as_str()?.split(' ').next()?.to_owned(), p[1].clone())))
+        .collect();
+    let s = Store::open_read_only(&store).unwrap();
+    let flows: usize = s
+        .read_class(Class::NetworkActivity, None)
+        .unwrap()
+        .iter()
+        .map(Vec::len)
+        .sum();
+    let files: usize = s
+        .read_class(Class::FileSystemActivity, None)
+        .unwrap()
+        .iter()
+        .map(Vec::len)
+        .sum();
+    assert_eq!(files, 2);
+    let c = &counts["netflow"]["collector"];
+    assert!(flows > 0);
+    assert_eq!(
+        flows as u64,
+        c["paired"].as_u64().unwrap() + c["one_way"].as_u64().unwrap()
+    );
+}
