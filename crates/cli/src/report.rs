@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::investigate::{InvestigateArgs, ReportOptions};
@@ -39,9 +39,23 @@ fn part_vanished(e: &anyhow::Error) -> bool {
 
 /// Runs the command.
 pub fn run(args: &ReportArgs) -> Result<ExitCode> {
+    let mut report = args.report.clone();
+    if report.shares.is_empty() {
+        // The share copies `watch --share` recorded in the store.
+        let store = breachscope_store::Store::open_read_only(&args.store)
+            .with_context(|| format!("opening the store {}", args.store.display()))?;
+        if let Some(text) = store.catalog().setting("shares")? {
+            report.shares = serde_json::from_str(&text)
+                .with_context(|| format!("the store's recorded shares: {text}"))?;
+            eprintln!(
+                "breachscope: share copies as recorded in the store: {}",
+                report.shares.join(", ")
+            );
+        }
+    }
     let investigate = InvestigateArgs {
         evidence: EvidenceArgs::none(args.internal.clone()),
-        report: args.report.clone(),
+        report,
         scan_all: false,
         store: Some(args.store.clone()),
     };

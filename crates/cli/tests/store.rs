@@ -673,3 +673,53 @@ fn a_zeekctl_spool_is_read_once_across_rotation() {
     assert_eq!(total(&lake_counts(&store)), want);
     assert!(second["events"].as_u64().unwrap() > 0);
 }
+
+/// A Samba session's share root, learned from its first path after `connect`, holds for its
+/// lines in a later run and another file (a log rotated between the two): the catalog keeps
+/// what the reader learned.
+#[test]
+fn learned_share_roots_carry_over_to_later_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let first = dir.path().join("audit.log-1");
+    let second = dir.path().join("audit.log");
+    let prefix =
+        "2025-06-23T17:02:24.000000+09:00 fs01 smbd_audit: s.takahashi|10.1.1.10|ws-001|finance";
+    std::fs::write(
+        &first,
+        format!(
+            "{prefix}|connect|ok|finance\n{prefix}|openat|ok|r|/srv/fs01/finance\n{prefix}|create_file|ok|0x120089|file|open|/srv/fs01/finance/a.csv\n"
+        ),
+    )
+    .unwrap();
+    ingest_with(
+        &store,
+        &["--samba-audit", first.to_str().unwrap(), "--log-tz", "UTC"],
+    );
+    std::fs::write(
+        &second,
+        format!("{prefix}|create_file|ok|0x120089|file|open|/srv/fs01/finance/b.csv\n"),
+    )
+    .unwrap();
+    ingest_with(
+        &store,
+        &["--samba-audit", second.to_str().unwrap(), "--log-tz", "UTC"],
+    );
+    let s = Store::open(&store).unwrap();
+    let paths: Vec<(String, String)> = s
+        .read_class(Class::FileSystemActivity, None)
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| match e {
+            breachscope_model::Event::FileAccess(a) if !a.path.is_empty() => {
+                Some((a.share, a.path))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        paths.contains(&("finance".to_owned(), "b.csv".to_owned())),
+        "{paths:?}"
+    );
+}

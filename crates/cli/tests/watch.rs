@@ -114,6 +114,34 @@ impl Watch {
 const ARCHIVED_DAYS: usize = 30;
 const KILLED_AT: usize = 45;
 
+/// The day after which the uninterrupted replay asks for a report while the watch runs.
+const REPORT_AT: usize = 75;
+
+/// `report --store` beside the running watch: a valid report whose intruder incident has its
+/// files classified on the share copies the watch recorded.
+fn report_while_watching(dir: &Path, store: &Path) {
+    let out_dir = dir.join("report-live");
+    let out = common::breachscope(&[
+        "report",
+        "--store",
+        store.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("share copies as recorded in the store"),
+        "{stderr}"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
+            .unwrap();
+    common::assert_valid_report(&report);
+    let files = report["incidents"][0]["files"].as_array().unwrap();
+    assert!(!files.is_empty(), "{}", report["incidents"][0]);
+}
+
 /// What one replay produced.
 struct Replayed {
     lines: Vec<Value>,
@@ -136,7 +164,7 @@ fn run_replay(dir: &Path, days: &[Day], headers: &replay::Headers, kill: bool) -
     let store = dir.join("store");
     let alerts = dir.join("alerts.jsonl");
     let (url, bodies, _) = http_server(Vec::new());
-    let args: Vec<String> = vec![
+    let mut args: Vec<String> = vec![
         "--webhook".into(),
         url,
         "--store".into(),
@@ -154,6 +182,16 @@ fn run_replay(dir: &Path, days: &[Day], headers: &replay::Headers, kill: bool) -
         "--compact-interval".into(),
         "3".into(),
     ];
+    // The share copies, recorded in the store for `report --store`.
+    for share in std::fs::read_dir(scenario().join("shares")).unwrap() {
+        let share = share.unwrap();
+        args.push("--share".into());
+        args.push(format!(
+            "{}={}",
+            share.file_name().to_string_lossy(),
+            share.path().display()
+        ));
+    }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut watch = Watch::start(dir, &args);
     let timeout = Duration::from_secs(120);
@@ -182,6 +220,9 @@ fn run_replay(dir: &Path, days: &[Day], headers: &replay::Headers, kill: bool) -
         written.push((SystemTime::now(), day.max_time_us));
         let c = status_cycle(&watch.status);
         wait_cycles(&watch.status, c, 2, timeout);
+        if !kill && i == REPORT_AT {
+            report_while_watching(dir, &store);
+        }
     }
     stderr.push_str(&watch.stop());
     let lines = std::fs::read_to_string(&alerts)
@@ -760,4 +801,87 @@ fn netflow_and_syslog_over_the_network_reach_the_lake() {
         flows as u64,
         c["paired"].as_u64().unwrap() + c["one_way"].as_u64().unwrap()
     );
+}
+
+/// The events of a lake, counted.
+fn lake_events(store: &Path) -> u64 {
+    let s = Store::open_read_only(store).unwrap();
+    Class::ALL
+        .iter()
+        .map(|c| {
+            s.read_class(*c, None)
+                .unwrap()
+                .iter()
+                .map(|d| d.len() as u64)
+                .sum::<u64>()
+        })
+        .sum()
+}
+
+#[test]
+fn evtx_directory_new_and_grown_files() {
+    let Some(data) = common::shared_data() else {
+        return;
+    };
+    let mut samples: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![data.join("evtx")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "evtx") {
+                samples.push(p);
+            }
+        }
+    }
+    samples.sort();
+    let records = |p: &Path| {
+        let (_, s, _) = common::normalize(&["--count-only", p.to_str().unwrap()]);
+        s["totals"]["records"].as_u64().unwrap()
+    };
+    let mut with_records: Vec<(u64, PathBuf)> = samples
+        .iter()
+        .map(|p| (records(p), p.clone()))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    with_records.sort();
+    let (first_n, first) = with_records.first().cloned().unwrap();
+    let (big_n, big) = with_records.last().cloned().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("forwarded");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::copy(&first, logs.join("a.evtx")).unwrap();
+    // The big log's first chunk only: it grows to the whole file while watched.
+    let first_chunk = 4096 + 65_536;
+    let whole = std::fs::read(&big).unwrap();
+    assert!(whole.len() > 2 * first_chunk);
+    let growing = logs.join("Security.evtx");
+    std::fs::write(&growing, &whole[..first_chunk]).unwrap();
+    let partial = records(&growing);
+    let store = dir.path().join("store");
+    let watch = Watch::start(
+        dir.path(),
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--evtx-dir",
+            logs.to_str().unwrap(),
+            "--interval",
+            "0.1",
+            "--log-tz",
+            "UTC",
+        ],
+    );
+    wait_cycles(&watch.status, 0, 1, Duration::from_secs(60));
+    std::fs::write(&growing, &whole).unwrap();
+    let c = status_cycle(&watch.status);
+    wait_cycles(&watch.status, c, 2, Duration::from_secs(60));
+    std::fs::copy(&first, logs.join("b.evtx")).unwrap();
+    let c = status_cycle(&watch.status);
+    wait_cycles(&watch.status, c, 2, Duration::from_secs(60));
+    watch.stop();
+    assert!(partial < big_n);
+    // a.evtx once (b.evtx is the same log: known by its content), the grown log whole.
+    assert_eq!(lake_events(&store), first_n + big_n);
 }
