@@ -9,6 +9,10 @@
 # each with an 8 MiB receive buffer. Prints one line per run: records received of those sent,
 # and the kernel's UDP receive-buffer errors (/proc/net/snmp RcvbufErrors) during the run.
 #
+# Then `breachscope watch --netflow-listen` itself, pinned to one core with its store: decoding,
+# pairing and writing every flow into the lake while receiving (WATCH_RATES); records received
+# from the watch's status file, flows counted in the lake.
+#
 #   scripts/bench-netflow.sh     # RECORDS=2000000, RATES="200000 1000000 2000000 4000000 0" (0: as fast as it can)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +21,8 @@ RATES=${RATES:-200000 1000000 2000000 4000000 0}
 command -v nfcapd >/dev/null || { apt-get install -y nfdump >/dev/null 2>&1 || true; }
 command -v nfcapd >/dev/null || { echo "SKIPPED: nfcapd (Debian nfdump) cannot be installed"; exit 0; }
 cargo build --release -p breachscope-ingest --example netflow_replay --example netflow_collect
+cargo build --release -p breachscope
+WATCH_RATES=${WATCH_RATES:-200000 1000000 0}
 target=${CARGO_TARGET_DIR:-target}
 E="$target/release/examples"
 W=$(mktemp -d)
@@ -53,6 +59,32 @@ import json, sys
 v, rate, sent, got, drops = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 s = sent["records_sent"]
 print(f"nfcapd 1.7 | {v} | {rate if rate != '0' else 'max (' + str(int(sent['records_per_second'])) + ')'} | {s} | {got} | {s - got} | {drops} | -")
+PY
+  done
+done
+echo "watch (one core, into the lake) | version | offered rate (records/s) | sent | received | lost | kernel drops | flows in the lake"
+B="$target/release/breachscope"
+for version in 9 10; do
+  for rate in $WATCH_RATES; do
+    rm -rf "$W/watch" && mkdir -p "$W/watch"
+    before=$(rcvbuf_errors)
+    taskset -c 0 "$B" watch --store "$W/watch/store" --netflow-listen 127.0.0.1:29957 \
+      --interval 1 --status "$W/watch/status.json" 2>/dev/null &
+    pid=$!
+    sleep 1
+    sent=$(taskset -c 1 "$E/netflow_replay" 127.0.0.1:29957 --version "$version" --records "$RECORDS" --rate "$rate")
+    sleep 3
+    kill -TERM $pid
+    wait $pid
+    after=$(rcvbuf_errors)
+    python3 - "$version" "$rate" "$sent" "$W/watch/status.json" "$((after - before))" <<'PY'
+import json, sys
+v, rate, sent, status, drops = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.load(open(sys.argv[4])), sys.argv[5]
+s = sent["records_sent"]
+c = dict(status["sources"])
+col = next(v for k, v in c.items() if k.startswith("netflow"))
+r = col["collector"]["records"]
+print(f"breachscope watch | {v} | {rate if rate != '0' else 'max (' + str(int(sent['records_per_second'])) + ')'} | {s} | {r} | {s - r} | {drops} | {status['events_ingested']}")
 PY
   done
 done

@@ -381,3 +381,47 @@ fn tell(event: &WatchEvent<'_>) {
         WatchEvent::Problem(p) => eprintln!("breachscope: warning: {p}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn watch_table_in_the_docs_parses() {
+        let doc = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md"),
+        )
+        .unwrap();
+        let block = doc
+            .split("```toml")
+            .find(|b| b.trim_start().starts_with("[watch]"))
+            .and_then(|b| b.split("```").next())
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, block).unwrap();
+        let (config, file) = load(Some(&path)).unwrap();
+        assert_eq!(config, DetectConfig::default());
+        assert_eq!(file.interval, Some(2.0));
+        assert_eq!(file.notify_severity.as_deref(), Some("high"));
+        assert_eq!(file.syslog_listen, ["tcp://0.0.0.0:6514"]);
+        // Every field of the table is in the documented block.
+        let documented: Vec<&str> = block
+            .lines()
+            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
+            .collect();
+        for field in [
+            "store", "zeek_dir", "samba_audit", "evtx_dir", "netflow_listen", "syslog_listen",
+            "share", "alerts", "webhook", "syslog_out", "notify_severity", "internal", "log_tz",
+            "samba_prefix", "share_root", "interval", "idle_timeout", "compact_interval", "status",
+            "once",
+        ] {
+            assert!(documented.contains(&field), "{field} not documented");
+        }
+        // An unknown key is refused, naming the table.
+        std::fs::write(&path, "[watch]\nintervall = 3\n").unwrap();
+        let e = load(Some(&path)).map(|_| ()).unwrap_err();
+        assert!(format!("{e:#}").contains("[watch]"), "{e:#}");
+    }
+}
