@@ -116,11 +116,26 @@ fn main() {
             .copied()
             .unwrap_or(f64::NAN)
     };
-    println!("days: {} ({} archived before the start, {} live)", days.len(), archived, days.len() - archived);
+    println!(
+        "days: {} ({} archived before the start, {} live)",
+        days.len(),
+        archived,
+        days.len() - archived
+    );
     println!("watch exit: {exit}");
-    println!("caught up (ingest of the archive and replay of the lake): {:.1} s", caught_up.as_secs_f64());
-    println!("live days written and watched: {:.1} s", live_time.as_secs_f64());
-    println!("alert lines: {}; incident lines: {}", kind("alert"), kind("incident"));
+    println!(
+        "caught up (ingest of the archive and replay of the lake): {:.1} s",
+        caught_up.as_secs_f64()
+    );
+    println!(
+        "live days written and watched: {:.1} s",
+        live_time.as_secs_f64()
+    );
+    println!(
+        "alert lines: {}; incident lines: {}",
+        kind("alert"),
+        kind("incident")
+    );
     println!("incidents pushed (high and above): {}", pushed.len());
     for p in &pushed {
         println!(

@@ -412,9 +412,25 @@ mod tests {
             .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
             .collect();
         for field in [
-            "store", "zeek_dir", "samba_audit", "evtx_dir", "netflow_listen", "syslog_listen",
-            "share", "alerts", "webhook", "syslog_out", "notify_severity", "internal", "log_tz",
-            "samba_prefix", "share_root", "interval", "idle_timeout", "compact_interval", "status",
+            "store",
+            "zeek_dir",
+            "samba_audit",
+            "evtx_dir",
+            "netflow_listen",
+            "syslog_listen",
+            "share",
+            "alerts",
+            "webhook",
+            "syslog_out",
+            "notify_severity",
+            "internal",
+            "log_tz",
+            "samba_prefix",
+            "share_root",
+            "interval",
+            "idle_timeout",
+            "compact_interval",
+            "status",
             "once",
         ] {
             assert!(documented.contains(&field), "{field} not documented");
