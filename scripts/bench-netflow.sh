@@ -81,7 +81,7 @@ for version in 9 10; do
 import json, sys
 v, rate, sent, status, drops = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.load(open(sys.argv[4])), sys.argv[5]
 s = sent["records_sent"]
-c = dict(status["sources"])
+c = status["sources"]
 col = next(v for k, v in c.items() if k.startswith("netflow"))
 r = col["collector"]["records"]
 print(f"breachscope watch | {v} | {rate if rate != '0' else 'max (' + str(int(sent['records_per_second'])) + ')'} | {s} | {r} | {s - r} | {drops} | {status['events_ingested']}")

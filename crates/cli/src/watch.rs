@@ -26,7 +26,10 @@ use crate::options::{DEFAULT_SAMBA_PREFIX, samba_config_in, windows_share_roots}
 /// Arguments of `breachscope watch`. Each can also be set in the config file's `[watch]`
 /// table under its name with `_` for `-` (`zeek_dir = ["/opt/zeek/spool/current"]`); a flag
 /// given on the command line wins (a list flag replaces the file's list).
-#[derive(Debug, Args)]
+///
+/// The same struct reads the `[watch]` table (serde), so a flag and its key cannot drift apart.
+#[derive(Debug, Default, Args, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct WatchArgs {
     /// The evidence store (created when absent): every event goes into its lake as it arrives.
     #[arg(long, value_name = "DIR")]
@@ -69,6 +72,7 @@ pub struct WatchArgs {
     /// Detection settings (TOML, docs/configuration.md), with an optional `[watch]` table for
     /// these options.
     #[arg(long, value_name = "FILE")]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Internal network in CIDR notation (repeatable; overrides the config file's list).
     #[arg(long = "internal", value_name = "CIDR")]
@@ -99,46 +103,23 @@ pub struct WatchArgs {
     pub once: bool,
 }
 
-/// The config file's `[watch]` table.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct WatchFile {
-    store: Option<PathBuf>,
-    zeek_dir: Vec<PathBuf>,
-    samba_audit: Vec<PathBuf>,
-    evtx_dir: Vec<PathBuf>,
-    netflow_listen: Vec<String>,
-    syslog_listen: Vec<String>,
-    share: Vec<String>,
-    alerts: Option<PathBuf>,
-    webhook: Option<String>,
-    syslog_out: Option<String>,
-    notify_severity: Option<String>,
-    internal: Vec<String>,
-    log_tz: Option<String>,
-    samba_prefix: Option<String>,
-    share_root: Vec<String>,
-    interval: Option<f64>,
-    idle_timeout: Option<f64>,
-    compact_interval: Option<f64>,
-    status: Option<PathBuf>,
-    once: bool,
-}
+/// How often a running watch says how far it got.
+const HEARTBEAT: Duration = Duration::from_secs(600);
 
 /// Splits the config file into the detection settings and the `[watch]` table.
-fn load(path: Option<&PathBuf>) -> Result<(DetectConfig, WatchFile)> {
+fn load(path: Option<&PathBuf>) -> Result<(DetectConfig, WatchArgs)> {
     let Some(path) = path else {
-        return Ok((DetectConfig::default(), WatchFile::default()));
+        return Ok((DetectConfig::default(), WatchArgs::default()));
     };
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut table: toml::Table =
         toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
-    let watch: WatchFile = match table.remove("watch") {
+    let watch: WatchArgs = match table.remove("watch") {
         Some(v) => v
             .try_into()
             .with_context(|| format!("{}: [watch]", path.display()))?,
-        None => WatchFile::default(),
+        None => WatchArgs::default(),
     };
     let rest = toml::to_string(&table)?;
     let config = DetectConfig::from_toml(&rest).with_context(|| format!("{}", path.display()))?;
@@ -320,7 +301,29 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
         idle_timeout.as_secs_f64(),
         notify_severity.as_str()
     );
-    let mut say = |event: WatchEvent<'_>| tell(&event);
+    let mut last_heartbeat = std::time::Instant::now();
+    let mut say = |event: WatchEvent<'_>| {
+        // A line every ten minutes, so that a service's log shows it alive and how far it got.
+        if let WatchEvent::Cycle(s) = &event
+            && last_heartbeat.elapsed() >= HEARTBEAT
+        {
+            last_heartbeat = std::time::Instant::now();
+            eprintln!(
+                "breachscope: watch: cycle {}, {} events ingested, {} analysed, event time up to {}, {} held, idle sources: {}",
+                s.cycle,
+                s.events_ingested,
+                s.events_analysed,
+                s.watermark.as_deref().unwrap_or("-"),
+                s.events_held,
+                if s.idle_sources.is_empty() {
+                    "none".to_owned()
+                } else {
+                    s.idle_sources.join(", ")
+                }
+            );
+        }
+        tell(&event);
+    };
     let summary = watch(&mut store, &sources, &options, &stop, &mut say)?;
     let s = &summary.status;
     eprintln!(

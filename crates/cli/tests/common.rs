@@ -108,3 +108,27 @@ pub fn assert_valid_alert_lines(lines: &[serde_json::Value]) {
         errors.join("\n")
     );
 }
+
+/// The `.evtx` files under `dir` (recursively), with their sizes, smallest first.
+pub fn evtx_files(dir: &Path) -> Vec<(u64, PathBuf)> {
+    let mut samples = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("a readable directory") {
+            let p = e.expect("a directory entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "evtx") {
+                samples.push((std::fs::metadata(&p).expect("metadata").len(), p));
+            }
+        }
+    }
+    samples.sort();
+    samples
+}
+
+/// The records `normalize` reads from a file.
+pub fn records_of(path: &Path) -> u64 {
+    let (_, s, _) = normalize(&["--count-only", path.to_str().expect("utf-8 path")]);
+    s["totals"]["records"].as_u64().expect("a record count")
+}

@@ -547,23 +547,8 @@ fn evtx_samples_are_ingested_once() {
 
     // Another log exported under a name already read (a larger one): it is new content, read
     // whole — not taken for the old log grown, which would skip its first records.
-    let mut samples: Vec<(u64, std::path::PathBuf)> = Vec::new();
-    let mut stack = vec![evtx.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "evtx") {
-                samples.push((std::fs::metadata(&p).unwrap().len(), p));
-            }
-        }
-    }
-    samples.sort();
-    let records = |p: &Path| {
-        let (_, s, _) = common::normalize(&["--count-only", p.to_str().unwrap()]);
-        s["totals"]["records"].as_u64().unwrap()
-    };
+    let samples = common::evtx_files(&evtx);
+    let records = |p: &Path| common::records_of(p);
     let small = samples
         .iter()
         .find(|(_, p)| records(p) > 0)

@@ -677,6 +677,18 @@ fn latency_at_the_default_settings() {
     watch.stop();
 }
 
+/// The status file's network sources by kind (`netflow`, `syslog`: the first word of the name).
+fn by_kind(status: &Value) -> BTreeMap<String, Value> {
+    status["sources"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.split(' ').next()?.to_owned(), v.clone())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[test]
 fn netflow_and_syslog_over_the_network_reach_the_lake() {
     let Some(data) = common::shared_data() else {
@@ -739,11 +751,7 @@ fn netflow_and_syslog_over_the_network_reach_the_lake() {
             &std::fs::read_to_string(&watch.status).unwrap_or_else(|_| "{}".into()),
         )
         .unwrap_or_default();
-        let sources = s["sources"].as_array().cloned().unwrap_or_default();
-        let by: BTreeMap<String, Value> = sources
-            .iter()
-            .filter_map(|p| Some((p[0].as_str()?.split(' ').next()?.to_owned(), p[1].clone())))
-            .collect();
+        let by = by_kind(&s);
         let done = by
             .get("netflow")
             .is_some_and(|c| c["rejected"].as_u64() >= Some(1))
@@ -775,12 +783,7 @@ fn netflow_and_syslog_over_the_network_reach_the_lake() {
     let s: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("status.json")).unwrap())
             .unwrap();
-    let counts: BTreeMap<String, Value> = s["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| Some((p[0].as_str()?.split(' ').next()?.to_owned(), p[1].clone())))
-        .collect();
+    let counts = by_kind(&s);
     let s = Store::open_read_only(&store).unwrap();
     let flows: usize = s
         .read_class(Class::NetworkActivity, None)
@@ -823,23 +826,11 @@ fn evtx_directory_new_and_grown_files() {
     let Some(data) = common::shared_data() else {
         return;
     };
-    let mut samples: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![data.join("evtx")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "evtx") {
-                samples.push(p);
-            }
-        }
-    }
-    samples.sort();
-    let records = |p: &Path| {
-        let (_, s, _) = common::normalize(&["--count-only", p.to_str().unwrap()]);
-        s["totals"]["records"].as_u64().unwrap()
-    };
+    let samples: Vec<PathBuf> = common::evtx_files(&data.join("evtx"))
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    let records = |p: &Path| common::records_of(p);
     let mut with_records: Vec<(u64, PathBuf)> = samples
         .iter()
         .map(|p| (records(p), p.clone()))
@@ -884,4 +875,101 @@ fn evtx_directory_new_and_grown_files() {
     assert!(partial < big_n);
     // a.evtx once (b.evtx is the same log: known by its content), the grown log whole.
     assert_eq!(lake_events(&store), first_n + big_n);
+}
+
+/// The address a watch's listener bound, from its stderr (`listening: netflow udp://…`).
+fn bound(watch: &Watch, kind: &str) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some(addr) = watch
+            .stderr()
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("breachscope: listening: {kind} ")))
+        {
+            return addr.split("://").nth(1).unwrap().to_owned();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{}",
+            watch.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A real exporter into a running watch: Debian's softflowd reads a Zeek test trace and exports
+/// its flows to `watch --netflow-listen` as NetFlow v9 (each connection's two directions as two
+/// records, paired by the watch) and as bidirectional IPFIX (RFC 5103); the lake holds Zeek's 34
+/// connections of that trace (its baseline conn.log) and the trace's 22,896 IP bytes.
+#[test]
+fn softflowd_exports_into_a_running_watch() {
+    let Some(data) = common::shared_data() else {
+        return;
+    };
+    if Command::new("softflowd").arg("-h").output().is_err() {
+        eprintln!(
+            "SKIPPED: softflowd is not installed (scripts/test.sh installs Debian's as root)"
+        );
+        return;
+    }
+    let pcap = data.join("net/zeek/wikipedia/wikipedia.pcap");
+    for version in [&["-v", "9"][..], &["-v", "10", "-b"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let watch = Watch::start(
+            dir.path(),
+            &[
+                "--store",
+                store.to_str().unwrap(),
+                "--netflow-listen",
+                "127.0.0.1:0",
+                "--interval",
+                "0.2",
+            ],
+        );
+        let to = bound(&watch, "netflow");
+        let ctl = dir.path().join("ctl");
+        let mut child = Command::new("softflowd")
+            .args(["-r", pcap.to_str().unwrap(), "-n", &to, "-d", "-a"])
+            .args(["-c", ctl.to_str().unwrap()])
+            .args(["-p", dir.path().join("pid").to_str().unwrap()])
+            .args(version)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // softflowd 1.1.0 in -r mode can wait on its control socket after the file: a
+        // `softflowctl statistics` lets it go (the reference vectors' README).
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            let _ = Command::new("softflowctl")
+                .args(["-c", ctl.to_str().unwrap(), "statistics"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            assert!(start.elapsed() < Duration::from_secs(60), "softflowd hangs");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let c = status_cycle(&watch.status);
+        wait_cycles(&watch.status, c, 3, Duration::from_secs(30));
+        watch.stop();
+        let s = Store::open_read_only(&store).unwrap();
+        let flows: Vec<breachscope_model::Event> = s
+            .read_class(Class::NetworkActivity, None)
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(flows.len(), 34, "softflowd {version:?}");
+        let bytes: u64 = flows
+            .iter()
+            .map(|e| match e {
+                breachscope_model::Event::Flow(f) => {
+                    f.bytes_out.unwrap_or(0) + f.bytes_in.unwrap_or(0)
+                }
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(bytes, 22_896, "softflowd {version:?}");
+    }
 }

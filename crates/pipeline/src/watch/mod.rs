@@ -157,8 +157,8 @@ pub struct WatchStatus {
     pub pushed: u64,
     /// Records rejected in the files read since the start.
     pub rejected_file_records: u64,
-    /// The network sources' counts.
-    pub sources: Vec<(String, SourceCounts)>,
+    /// The network sources' counts, by source.
+    pub sources: std::collections::BTreeMap<String, SourceCounts>,
     /// Notifications waiting for a sink (a webhook that does not answer).
     pub undelivered: u64,
 }
@@ -388,24 +388,12 @@ pub fn watch(
         idle_timeout_seconds: options.idle_timeout.as_secs_f64(),
         ..WatchStatus::default()
     };
-    let files = list_files(sources, say);
     let mut catch_up = options.ingest.clone();
     catch_up.compact = true;
     // The readers live as long as the watch: what the Samba reader learns (share roots) holds
     // for the lines of the next cycles, and is committed with every batch for the next start.
     let mut readers = Readers::new(store, &catch_up)?;
-    let summary = store_ingest::ingest_into(
-        store,
-        &files,
-        &catch_up,
-        &mut readers,
-        &mut |f| {
-            if f.status != Status::Unchanged {
-                say(WatchEvent::File(f));
-            }
-        },
-        &mut |_| {},
-    )?;
+    let summary = ingest_files(store, sources, &catch_up, &mut readers, say, &mut |_| {})?;
     status.rejected_file_records += summary.files.iter().map(|f| f.rejected).sum::<u64>();
     let mut engine = Engine::new(options.config.clone(), options.zone.clone())
         .map_err(|e| PipelineError::Config(e.to_string()))?;
@@ -437,18 +425,13 @@ pub fn watch(
         let cycle_start = Instant::now();
         if !first {
             // 1. New evidence, committed to the lake, then held for the watermark.
-            let files = list_files(sources, say);
             let mut batch_events = Vec::new();
-            let summary = store_ingest::ingest_into(
+            let summary = ingest_files(
                 store,
-                &files,
+                sources,
                 &ingest_options,
                 &mut readers,
-                &mut |f| {
-                    if f.status != Status::Unchanged {
-                        say(WatchEvent::File(f));
-                    }
-                },
+                say,
                 &mut |events| batch_events.extend_from_slice(events),
             )?;
             status.rejected_file_records += summary.files.iter().map(|f| f.rejected).sum::<u64>();
@@ -526,7 +509,7 @@ pub fn watch(
         status.alerts = alerts.len();
         status.incidents = incidents.len();
         status.notifications = sinks.delivered.clone();
-        status.sources = listeners.counts();
+        status.sources = listeners.counts().into_iter().collect();
         status.undelivered = [JSONL, WEBHOOK, SYSLOG]
             .iter()
             .map(|s| store.catalog().undelivered(s).map_or(0, |v| v.len() as u64))
@@ -552,6 +535,31 @@ pub fn watch(
         .sum();
     write_status(options.status.as_deref(), &status, say);
     Ok(WatchSummary { status })
+}
+
+/// Lists the file sources and ingests what is new in them, saying what happened to each file
+/// that was not unchanged.
+fn ingest_files(
+    store: &mut Store,
+    sources: &WatchSources,
+    options: &Options,
+    readers: &mut Readers,
+    say: &mut dyn FnMut(WatchEvent<'_>),
+    on_batch: &mut dyn FnMut(&[breachscope_model::Event]),
+) -> Result<store_ingest::Summary, PipelineError> {
+    let files = list_files(sources, say);
+    store_ingest::ingest_into(
+        store,
+        &files,
+        options,
+        readers,
+        &mut |f| {
+            if f.status != Status::Unchanged {
+                say(WatchEvent::File(f));
+            }
+        },
+        on_batch,
+    )
 }
 
 /// Rewrites the status file (atomically: written beside it and renamed).
