@@ -98,16 +98,27 @@ impl Default for LogCleared {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Beaconing {
-    /// Window length in hours (24 bins).
+    /// Window length in hours (24 bins) for beacons of up to an hour; slower ones are scored
+    /// over 16 of their intervals, up to `max_window_hours`.
     pub window_hours: u32,
+    /// The longest window, hours (a 4-hour beacon needs days to show its rhythm).
+    pub max_window_hours: u32,
     /// Minimum connections in the window.
     pub min_connections: usize,
+    /// Minimum connections in the window for a beacon whose median interval is an hour or more.
+    pub min_connections_slow: usize,
     /// Minimum hours between the pair's first connection in the window and now.
     pub min_span_hours: u32,
     /// Score (0..1) at which an alert is raised.
     pub alert_score: f64,
+    /// Timing score (TS) an alert also needs: a beacon is regular in time; regular sizes, busy
+    /// hours and a long duration alone (a Poisson process of small requests) are not one.
+    pub min_timing_score: f64,
     /// Score at which the alert is high (with a rare destination).
     pub high_score: f64,
+    /// Share of the active hosts using a destination from which beaconing to it is fleet-wide
+    /// software (update checks, SaaS clients): counted, not alerted.
+    pub fleet_share: f64,
     /// Connections kept per pair (a pair with more is a strobe, judged on the newest).
     pub max_connections: usize,
 }
@@ -116,10 +127,14 @@ impl Default for Beaconing {
     fn default() -> Self {
         Beaconing {
             window_hours: 24,
+            max_window_hours: 96,
             min_connections: 12,
+            min_connections_slow: 8,
             min_span_hours: 6,
-            alert_score: 0.85,
+            alert_score: 0.8,
+            min_timing_score: 0.75,
             high_score: 0.9,
+            fleet_share: 0.5,
             max_connections: 4096,
         }
     }
@@ -271,6 +286,11 @@ impl DetectConfig {
         if config.beaconing.window_hours == 0 || config.baseline_days == 0 {
             return Err(ConfigError::Value(
                 "window_hours and baseline_days must be positive".into(),
+            ));
+        }
+        if config.beaconing.max_window_hours < config.beaconing.window_hours {
+            return Err(ConfigError::Value(
+                "beaconing.max_window_hours must be at least window_hours".into(),
             ));
         }
         Ok(config)

@@ -148,7 +148,9 @@ fn incident_severity(score: f64, stages: usize, alerts: &[&Alert]) -> Severity {
         Severity::Critical
     } else if (stages >= 2 && score >= 0.7) || strongest >= Severity::High {
         Severity::High
-    } else if score >= 0.45 || strongest >= Severity::Medium {
+    } else if strongest >= Severity::Medium || (score >= 0.45 && stages >= 2) {
+        // Low alerts of one stage (fleet-wide schedules, off-hours reads) stay a low incident
+        // however many there are.
         Severity::Medium
     } else {
         Severity::Low

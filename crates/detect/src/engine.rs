@@ -30,6 +30,9 @@ pub struct Detection {
     pub late_events: u64,
     /// Events processed.
     pub events: u64,
+    /// Beacon scores that passed but to a destination most active hosts use (fleet-wide
+    /// software): counted, not alerted.
+    pub fleet_beacons: u64,
 }
 
 /// Why the engine could not be set up.
@@ -62,6 +65,7 @@ pub struct Engine {
     alerts: Vec<Alert>,
     late_events: u64,
     events: u64,
+    fleet_beacons: u64,
 }
 
 fn cidrs(texts: &[String]) -> Result<Vec<Cidr>, EngineError> {
@@ -112,6 +116,7 @@ impl Engine {
             alerts: Vec::new(),
             late_events: 0,
             events: 0,
+            fleet_beacons: 0,
         })
     }
 
@@ -131,6 +136,13 @@ impl Engine {
 
     fn allowed_host(&self, ip: IpAddr) -> bool {
         self.allow_hosts.iter().any(|c| c.contains(ip))
+    }
+
+    /// Notes that an internal host sent something at `t`: active for the prevalence counts,
+    /// awake for the beacon detector.
+    fn host_seen(&mut self, host: IpAddr, t: Micros) {
+        self.history.host_active(host, t);
+        self.beacon.host_seen(&self.config.beaconing, host, t);
     }
 
     fn raise(&mut self, mut alert: Alert) {
@@ -247,7 +259,7 @@ impl Engine {
             Event::Flow(f) => self.flow(f, t, pos),
             Event::Dns(d) => {
                 if self.internal.contains(d.src_ip) {
-                    self.history.host_active(d.src_ip, t);
+                    self.host_seen(d.src_ip, t);
                 }
                 if let Some(q) = &d.query {
                     for a in &d.answers {
@@ -384,7 +396,7 @@ impl Engine {
         let src_internal = self.internal.contains(f.src_ip);
         let dst_internal = self.internal.contains(f.dst_ip);
         if src_internal {
-            self.history.host_active(f.src_ip, t);
+            self.host_seen(f.src_ip, t);
         }
         if !src_internal || dst_internal || f.dst_ip.is_multicast() {
             return;
@@ -417,17 +429,24 @@ impl Engine {
                 <= ((active as f64 * self.config.new_external_destination.max_prevalence).floor()
                     as usize)
                     .max(1);
+            // Fleet context: what half the company's hosts do on a schedule is their software
+            // (update checks, SaaS clients), not command and control: counted, not alerted.
+            let fleet = prevalence as f64 >= active as f64 * self.config.beaconing.fleet_share
+                && prevalence > 1;
+            if fleet {
+                self.fleet_beacons += 1;
+            }
             let severity = if score.total >= self.config.beaconing.high_score && rare {
                 Severity::High
             } else {
                 Severity::Medium
             };
             let summary = format!(
-                "{} connected to {} {} times in {} h at a median interval of {:.0} s (beacon score {:.2}: timing {:.2}, sizes {:.2}, hours {:.2}, duration {:.2}; alert at {:.2}); {} of {} active hosts use this address",
+                "{} connected to {} {} times in {:.0} h at a median interval of {:.0} s (beacon score {:.2}: timing {:.2}, sizes {:.2}, hours {:.2}, duration {:.2}; alert at {:.2}{}); {} of {} active hosts use this address",
                 self.history.host_label(host),
                 self.history.external_label(ext),
                 score.connections,
-                self.config.beaconing.window_hours,
+                score.window_hours,
                 score.median_interval,
                 score.total,
                 score.ts,
@@ -435,22 +454,32 @@ impl Engine {
                 score.hist,
                 score.dur,
                 self.config.beaconing.alert_score,
+                if score.missed_beats > 0 {
+                    format!(
+                        "; {} beats missed while the host was silent",
+                        score.missed_beats
+                    )
+                } else {
+                    String::new()
+                },
                 prevalence,
-                active
+                active,
             );
-            self.raise(Alert {
-                id: String::new(),
-                detector: "beaconing",
-                time: t,
-                severity,
-                score: score.total,
-                stage: Stage::CommandAndControl,
-                hosts: vec![host],
-                accounts: Vec::new(),
-                external: vec![ext],
-                shares: Vec::new(),
-                summary,
-            });
+            if !fleet {
+                self.raise(Alert {
+                    id: String::new(),
+                    detector: "beaconing",
+                    time: t,
+                    severity,
+                    score: score.total,
+                    stage: Stage::CommandAndControl,
+                    hosts: vec![host],
+                    accounts: Vec::new(),
+                    external: vec![ext],
+                    shares: Vec::new(),
+                    summary,
+                });
+            }
         }
         // Volume.
         if let Some(finding) = self.volume.observe(
@@ -521,7 +550,7 @@ impl Engine {
             self.history.name_host(ip, name);
         }
         if let Some(ip) = a.client_ip {
-            self.history.host_active(ip, t);
+            self.host_seen(ip, t);
             *self
                 .history
                 .account_hosts
@@ -700,6 +729,7 @@ impl Engine {
             history: self.history,
             late_events: self.late_events,
             events: self.events,
+            fleet_beacons: self.fleet_beacons,
         }
     }
 }
