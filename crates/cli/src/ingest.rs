@@ -59,6 +59,7 @@ fn status_name(s: Status) -> &'static str {
         Status::Appended => "appended",
         Status::Unchanged => "unchanged",
         Status::Failed => "failed",
+        Status::Changed => "changed",
     }
 }
 
@@ -119,13 +120,14 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
     bar.finish_and_clear();
     let count = |s: Status| summary.files.iter().filter(|f| f.status == s).count();
     println!(
-        "breachscope: {} events added to {} ({} files: {} new, {} appended, {} unchanged, {} failed); {} parts written, {} after compaction",
+        "breachscope: {} events added to {} ({} files: {} new, {} appended, {} unchanged, {} changed while read (read again next run), {} failed); {} parts written, {} after compaction",
         summary.events(),
         store.root().display(),
         summary.files.len(),
         count(Status::New),
         count(Status::Appended),
         count(Status::Unchanged),
+        count(Status::Changed),
         count(Status::Failed),
         summary.parts,
         summary.compacted

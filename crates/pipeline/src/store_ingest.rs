@@ -15,7 +15,10 @@
 //! * a file compressed as it was rotated (zeekctl's archive, logrotate's `compress`) is
 //!   recognised by its decompressed content: only the lines after those read from the live
 //!   file are read;
-//! * a line still being written (no `\n` yet) is left for the next run.
+//! * a line still being written (no `\n` yet) is left for the next run;
+//! * a file rewritten while it is read (a copytruncate followed by new lines between the scan
+//!   and the parse) is caught — its head and the bytes before the scanned end are read again
+//!   after the parse — and nothing of it is kept: it is read again on the next run.
 //!
 //! Lines before the resume point still go through the parser (a Zeek header, Samba's learned
 //! share roots), but their events are dropped. Gzip files are read whole and known by the
@@ -96,6 +99,8 @@ pub enum Status {
     Unchanged,
     /// Could not be read.
     Failed,
+    /// Rewritten or truncated while it was read: nothing kept, read again on the next run.
+    Changed,
 }
 
 /// One file's outcome.
@@ -158,6 +163,9 @@ struct Content {
     head_len: u64,
     /// Hex SHA-256 of the prefixes asked for, by length.
     prefixes: BTreeMap<u64, String>,
+    /// The last bytes (up to 4 KiB) before `boundary` (plain text): checked again after the
+    /// lines are parsed, with the head, to catch a file rewritten in between (copytruncate).
+    tail: Vec<u8>,
 }
 
 fn stat(path: &Path) -> io::Result<(u64, i64)> {
@@ -202,6 +210,19 @@ fn scan_lines(mut file: impl Read, wanted: &[u64]) -> io::Result<Content> {
     wanted.dedup();
     let mut next_wanted = 0;
     let mut buf = vec![0u8; 1 << 20];
+    let mut tail: Vec<u8> = Vec::new();
+    let keep_tail = |tail: &mut Vec<u8>, data: &[u8]| {
+        let keep = usize::try_from(HEAD).unwrap_or(4096);
+        if data.len() >= keep {
+            tail.clear();
+            tail.extend_from_slice(&data[data.len() - keep..]);
+        } else {
+            tail.extend_from_slice(data);
+            if tail.len() > keep {
+                tail.drain(..tail.len() - keep);
+            }
+        }
+    };
     // Feeds complete lines to the hasher, stopping at each wanted length for a snapshot.
     let mut feed = |hasher: &mut Sha256, hashed: &mut u64, mut data: &[u8]| {
         while !data.is_empty() {
@@ -235,8 +256,10 @@ fn scan_lines(mut file: impl Read, wanted: &[u64]) -> io::Result<Content> {
                 if !pending.is_empty() {
                     let p = std::mem::take(&mut pending);
                     feed(&mut hasher, &mut hashed, &p);
+                    keep_tail(&mut tail, &p);
                 }
                 feed(&mut hasher, &mut hashed, &chunk[..=last]);
+                keep_tail(&mut tail, &chunk[..=last]);
                 pending.extend_from_slice(&chunk[last + 1..]);
             }
             None => pending.extend_from_slice(chunk),
@@ -259,6 +282,7 @@ fn scan_lines(mut file: impl Read, wanted: &[u64]) -> io::Result<Content> {
         head_hash,
         head_len,
         prefixes,
+        tail,
     })
 }
 
@@ -294,6 +318,7 @@ fn scan_whole(path: &Path, gzip: bool) -> io::Result<Content> {
         head_hash,
         head_len,
         prefixes: BTreeMap::new(),
+        tail: Vec::new(),
     })
 }
 
@@ -408,6 +433,28 @@ fn compressed_continuation(
         .into_iter()
         .filter(|c| content.prefixes.get(&c.record.consumed_bytes) == Some(&c.record.consumed_hash))
         .max_by_key(|c| c.record.consumed_bytes))
+}
+
+/// Whether a plain file still holds what its scan saw: the same first `head_len` bytes and the
+/// same bytes before the scan's boundary. A file rewritten between the scan and the parse (a
+/// copytruncate followed by new lines, a log replaced in place) fails, and is read again on the
+/// next run rather than stored with positions that describe other content.
+fn still_as_scanned(path: &Path, content: &Content) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let check = || -> io::Result<bool> {
+        let mut file = open_evidence(path)?;
+        let mut head = Vec::new();
+        (&mut file).take(content.head_len).read_to_end(&mut head)?;
+        if hex(&Sha256::digest(&head)) != content.head_hash {
+            return Ok(false);
+        }
+        let tail_len = content.tail.len() as u64;
+        file.seek(SeekFrom::Start(content.boundary.saturating_sub(tail_len)))?;
+        let mut tail = Vec::new();
+        file.take(tail_len).read_to_end(&mut tail)?;
+        Ok(tail == content.tail)
+    };
+    check().unwrap_or(false)
 }
 
 /// The reader a file goes through.
@@ -700,6 +747,8 @@ fn ingest_file<'s>(
         known.keep(moved, slot);
         return Ok((outcome, known));
     }
+    let events_before = events.len();
+    let mut lines_read = 0u64;
     let mut added = 0u64;
     let mut rejected = 0u64;
     let mut rejections = Vec::new();
@@ -729,6 +778,7 @@ fn ingest_file<'s>(
                 if line > content.lines {
                     break;
                 }
+                lines_read = line;
                 take(item, line);
             }
             r.finish()
@@ -745,6 +795,18 @@ fn ingest_file<'s>(
         Ok(s) => s,
         Err(e) => return Ok((failed(path, "unknown", e.to_string()), known)),
     };
+    if !whole && (lines_read < content.lines || !still_as_scanned(path, &content)) {
+        // Changed while it was read: nothing kept, read again next time.
+        events.truncate(events_before);
+        let mut outcome = failed(
+            path,
+            stats.kind,
+            "the file changed while it was read (rewritten or truncated): read again next time"
+                .into(),
+        );
+        outcome.status = Status::Changed;
+        return Ok((outcome, known));
+    }
     let mut record = past.clone().unwrap_or_default();
     let total_read = if whole {
         stats.records + stats.rejected
@@ -799,4 +861,38 @@ fn ingest_file<'s>(
     };
     known.keep(record, slot);
     Ok((outcome, known))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_file_rewritten_after_its_scan_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
+        let lines: String = (0..500)
+            .map(|i| format!("line {i:04} of the log\n"))
+            .collect();
+        std::fs::write(&path, &lines).unwrap();
+        let content = scan_plain(&path, &[]).unwrap();
+        assert_eq!(content.lines, 500);
+        assert_eq!(content.tail.len(), 4096);
+        assert!(still_as_scanned(&path, &content));
+        // Appending keeps what was scanned.
+        let mut grown = lines.clone();
+        grown.push_str("a new line\n");
+        std::fs::write(&path, &grown).unwrap();
+        assert!(still_as_scanned(&path, &content));
+        // A copytruncate followed by as many new lines does not.
+        let other: String = (0..500)
+            .map(|i| format!("LINE {i:04} of the log\n"))
+            .collect();
+        std::fs::write(&path, &other).unwrap();
+        assert!(!still_as_scanned(&path, &content));
+        // Nor does a truncation.
+        std::fs::write(&path, &lines[..1000]).unwrap();
+        assert!(!still_as_scanned(&path, &content));
+    }
 }
