@@ -155,6 +155,14 @@ pub struct ExfilVolume {
     /// Days at the end of the baseline window left out of it (so a sustained shift stays
     /// visible instead of becoming the baseline).
     pub guard_days: u32,
+    /// Below this many bytes in the day, a volume alert is at most low: a z-score on a few
+    /// hundred kilobytes is not worth a person's attention on its own.
+    pub medium_min_bytes: u64,
+    /// A destination at least this share of the active hosts used (30 days) is the fleet's.
+    pub fleet_share: f64,
+    /// A host sending at most this many times the median of the hosts that sent to the fleet's
+    /// destination that day is part of an adoption (at most low); more is its own departure.
+    pub fleet_factor: f64,
 }
 
 impl Default for ExfilVolume {
@@ -165,6 +173,9 @@ impl Default for ExfilVolume {
             cusum_k: 1.0,
             cusum_h: 6.0,
             guard_days: 7,
+            medium_min_bytes: 5_000_000,
+            fleet_share: 0.25,
+            fleet_factor: 10.0,
         }
     }
 }

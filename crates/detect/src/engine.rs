@@ -218,12 +218,57 @@ impl Engine {
                 ),
             ),
         };
+        // Fleet context: bytes to a destination much of the company uses, within the range of
+        // what the other hosts sent it that day, are an adoption (a SaaS rollout), not one
+        // host's exfiltration. One host far above the fleet keeps full weight.
+        let config = &self.config.exfil_volume;
+        let mut cap = Severity::Medium;
+        let mut context = String::new();
+        if let (Some((ip, to_top)), Some(fleet)) = (f.top_external, f.fleet) {
+            let prevalence = self.history.prevalence(
+                ip,
+                time,
+                self.config.new_external_destination.prevalence_days,
+            );
+            let active = self
+                .history
+                .active_hosts(time, self.config.new_external_destination.prevalence_days)
+                .max(1);
+            if prevalence as f64 >= config.fleet_share * active as f64 && fleet.hosts >= 3 {
+                let ratio = to_top as f64 / fleet.median_bytes.max(1) as f64;
+                if ratio <= config.fleet_factor {
+                    cap = Severity::Low;
+                    context = format!(
+                        "; {} is the fleet's: {prevalence} of {active} active hosts use it, {} sent to it today (median {}), this host {:.1}× that — an adoption, at most low",
+                        self.history.external_label(ip),
+                        fleet.hosts,
+                        human_bytes(fleet.median_bytes as f64),
+                        ratio
+                    );
+                } else {
+                    context = format!(
+                        "; {prevalence} of {active} active hosts use {}, but this host sent {:.0}× the median of the {} that sent to it today",
+                        self.history.external_label(ip),
+                        ratio,
+                        fleet.hosts
+                    );
+                }
+            }
+        }
+        if f.bytes < config.medium_min_bytes && cap > Severity::Low {
+            cap = Severity::Low;
+            context.push_str(&format!(
+                "; below the {} a day at which volume alone is medium",
+                human_bytes(config.medium_min_bytes as f64)
+            ));
+        }
+        let summary = format!("{summary}{context}");
         let external = f.top_external.map(|(ip, _)| vec![ip]).unwrap_or_default();
         self.raise(Alert {
             id: String::new(),
             detector: "exfil_volume",
             time,
-            severity: severity_of(score).min(Severity::Medium),
+            severity: severity_of(score).min(cap),
             score,
             stage: Stage::Exfiltration,
             hosts: vec![f.host],

@@ -31,6 +31,17 @@ pub struct VolumeFinding {
     pub rule: &'static str,
     /// Days in the baseline.
     pub baseline_days: usize,
+    /// The fleet's traffic to the top destination that day (so far, for a burst).
+    pub fleet: Option<Fleet>,
+}
+
+/// How many hosts sent to a destination on a day, and how much the median one sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fleet {
+    /// Hosts with bytes to it that day.
+    pub hosts: usize,
+    /// Their median bytes.
+    pub median_bytes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -89,6 +100,21 @@ impl ExfilVolumeDetector {
             .map(|(ip, b)| (*ip, *b))
     }
 
+    /// What the hosts sent to `external` on local `day` (their running totals for the day).
+    fn fleet(&self, external: IpAddr, day: i64) -> Fleet {
+        let mut bytes: Vec<u64> = self
+            .hosts
+            .values()
+            .filter(|h| h.day == day)
+            .filter_map(|h| h.top.get(&external).copied())
+            .collect();
+        bytes.sort_unstable();
+        Fleet {
+            hosts: bytes.len(),
+            median_bytes: bytes.get(bytes.len() / 2).copied().unwrap_or(0),
+        }
+    }
+
     /// Adds a connection's bytes out (observed on local `day`). Returns a burst finding when the
     /// day's running total crosses the day's alert threshold for the first time.
     pub fn observe(
@@ -128,7 +154,7 @@ impl ExfilVolumeDetector {
         let (threshold, baseline) = h.threshold?;
         if !h.burst_alerted && h.bytes >= config.min_bytes && h.bytes as f64 > threshold {
             h.burst_alerted = true;
-            return Some(VolumeFinding {
+            let mut finding = VolumeFinding {
                 host,
                 bytes: h.bytes,
                 baseline_bytes: baseline.median.exp_m1(),
@@ -136,7 +162,10 @@ impl ExfilVolumeDetector {
                 top_external: Self::top(h),
                 rule: "burst",
                 baseline_days: baseline.n,
-            });
+                fleet: None,
+            };
+            finding.fleet = finding.top_external.map(|(ip, _)| self.fleet(ip, day));
+            return Some(finding);
         }
         None
     }
@@ -177,6 +206,7 @@ impl ExfilVolumeDetector {
                         top_external: if h.day == day { Self::top(h) } else { None },
                         rule: "cusum",
                         baseline_days: b.n,
+                        fleet: None,
                     });
                 }
                 if h.cusum == 0.0 {
@@ -187,6 +217,9 @@ impl ExfilVolumeDetector {
             while h.days.front().is_some_and(|d| d.0 < day - keep) {
                 h.days.pop_front();
             }
+        }
+        for f in &mut findings {
+            f.fleet = f.top_external.map(|(ip, _)| self.fleet(ip, day));
         }
         findings
     }
