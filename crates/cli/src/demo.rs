@@ -24,6 +24,10 @@ pub enum Scale {
     Full,
     /// The small company without an intrusion.
     Control,
+    /// About 120 people, five and a half months, with harder benign traffic (file-sync
+    /// rollouts, an update burst, a moved backup job, late workers, a reorganisation) and a
+    /// slower, noisier beacon.
+    Hard,
 }
 
 /// Arguments of `breachscope demo`.
@@ -71,6 +75,7 @@ fn scenario(args: &DemoArgs) -> Result<Scenario> {
             Scale::Small => "small",
             Scale::Full => "full",
             Scale::Control => "control",
+            Scale::Hard => "hard",
         })?,
     };
     if let Some(seed) = args.seed {

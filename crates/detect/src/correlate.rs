@@ -157,7 +157,7 @@ fn incident_severity(score: f64, stages: usize, alerts: &[&Alert]) -> Severity {
     }
 }
 
-/// Joins alerts into incidents, ranked by score (highest first).
+/// Joins alerts into incidents, ranked by severity and score (highest first).
 pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
     // Join through an external address only when few hosts use it: a popular site shared by
     // two unrelated alerts says nothing about them being one intrusion.
@@ -243,11 +243,14 @@ pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
     }
     let mut incidents: Vec<Incident> = groups
         .into_values()
-        .map(|group| build(&group, history))
+        .map(|group| build(&group, history, &rare))
         .collect();
+    // Ranked by severity, then score: a low incident of many look-alike alerts can score
+    // higher than a medium one of a single alert, but a person reads the medium one first.
     incidents.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
+        b.severity
+            .cmp(&a.severity)
+            .then(b.score.total_cmp(&a.score))
             .then(a.first_alert.cmp(&b.first_alert))
     });
     for (i, inc) in incidents.iter_mut().enumerate() {
@@ -256,9 +259,16 @@ pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
     incidents
 }
 
-fn build(alerts: &[&Alert], history: &History) -> Incident {
+fn build(alerts: &[&Alert], history: &History, rare: &dyn Fn(&IpAddr) -> bool) -> Incident {
     let (score, stages) = incident_score(alerts);
-    let severity = incident_severity(score, stages.len(), alerts);
+    // Severity counts the stages medium-or-higher alerts show: low alerts (an adoption by the
+    // fleet, an odd evening) support an incident but do not escalate it.
+    let strong_stages: BTreeSet<Stage> = alerts
+        .iter()
+        .filter(|a| a.severity >= Severity::Medium)
+        .map(|a| a.stage)
+        .collect();
+    let severity = incident_severity(score, strong_stages.len(), alerts);
     let hosts: BTreeSet<IpAddr> = alerts
         .iter()
         .flat_map(|a| a.hosts.iter().copied())
@@ -273,7 +283,13 @@ fn build(alerts: &[&Alert], history: &History) -> Incident {
         .collect();
     let mut roles: BTreeMap<IpAddr, BTreeSet<Role>> = BTreeMap::new();
     for a in alerts {
-        for e in &a.external {
+        // A low alert names an endpoint of the incident only when few hosts use it (a file-sync
+        // service the whole company adopted is not where this intruder sent the data).
+        for e in a
+            .external
+            .iter()
+            .filter(|e| a.severity >= Severity::Medium || rare(e))
+        {
             let r = roles.entry(*e).or_default();
             match a.detector {
                 "beaconing" => {

@@ -567,11 +567,24 @@ impl Engine {
                 human_bytes(self.config.new_external_destination.min_upload_bytes as f64),
                 ratio
             );
+            // Organisation context: another internal host has used the address for a month or
+            // more (a backup job moved to a new server): at most low.
+            let (summary, cap) = match n.established_since {
+                Some(since) => (
+                    format!(
+                        "{summary}; another internal host has used it since {} ({} ago) — a destination the organisation already had, at most low",
+                        breachscope_model::time::format_rfc3339(since),
+                        format_duration(t - since)
+                    ),
+                    Severity::Low,
+                ),
+                None => (summary, Severity::Medium),
+            };
             self.raise(Alert {
                 id: String::new(),
                 detector: "new_external_destination",
                 time: t,
-                severity: severity_of(score).min(Severity::Medium),
+                severity: severity_of(score).min(cap),
                 score,
                 stage: Stage::Exfiltration,
                 hosts: vec![host],
@@ -656,11 +669,29 @@ impl Engine {
                 f.active_accounts,
                 a.share
             );
+            // Peer context: the third (or later) account of one usual-share group to start
+            // reading this share within a week is a group change (a reorganisation).
+            let group = f.peers_joining >= 2;
+            let summary = if group {
+                format!(
+                    "{summary}; {} other accounts that used only {} started reading '{}' within the week — a group change, at most low",
+                    f.peers_joining,
+                    f.usual_shares.join(", "),
+                    a.share
+                )
+            } else {
+                summary
+            };
+            let cap = if group {
+                Severity::Low
+            } else {
+                Severity::Medium
+            };
             self.file_alert(
                 a,
                 "unusual_share",
                 t,
-                severity_of(score).min(Severity::Medium),
+                severity_of(score).min(cap),
                 score,
                 Stage::Collection,
                 summary,

@@ -26,6 +26,9 @@ pub struct NewDestinationFinding {
     pub active_hosts: usize,
     /// First contact.
     pub first_seen: Micros,
+    /// When another internal host first used the address, if that was `prevalence_days` or
+    /// more ago: a destination the organisation already had (a job that moved servers).
+    pub established_since: Option<Micros>,
 }
 
 /// Pairs already reported.
@@ -65,12 +68,23 @@ impl NewDestinationDetector {
             return None;
         }
         self.reported.insert((host, external));
+        // New to this host, but long in use by another internal host (a job moved servers)?
+        let established_since = history
+            .external_hosts
+            .get(&external)
+            .into_iter()
+            .flat_map(|hosts| hosts.keys())
+            .filter(|h| **h != host)
+            .filter_map(|h| history.pairs.get(&(*h, external)).map(|p| p.first_seen))
+            .min()
+            .filter(|&t| now - t >= i64::from(config.prevalence_days) * 86_400_000_000);
         Some(NewDestinationFinding {
             bytes_out: pair.bytes_out,
             bytes_in: pair.bytes_in,
             prevalence,
             active_hosts: active,
             first_seen: pair.first_seen,
+            established_since,
         })
     }
 }

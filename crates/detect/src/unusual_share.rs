@@ -17,6 +17,9 @@ pub struct UnusualShareFinding {
     pub active_accounts: usize,
     /// Shares the account used before.
     pub usual_shares: Vec<String>,
+    /// Other accounts with the same usual shares that first read this share within the last
+    /// week: a group starting together (a reorganisation), not one account's curiosity.
+    pub peers_joining: usize,
 }
 
 #[derive(Debug, Default)]
@@ -30,7 +33,12 @@ struct AccountShares {
 pub struct UnusualShareDetector {
     accounts: FxHashMap<String, AccountShares>,
     share_accounts: FxHashMap<String, FxHashSet<String>>,
+    /// Per share: recent first reads (time, the reader's usual shares before it).
+    recent: FxHashMap<String, std::collections::VecDeque<(Micros, Vec<String>)>>,
 }
+
+/// How far back first reads by peers count as the same group change.
+const GROUP_WINDOW: Micros = 7 * 86_400_000_000;
 
 impl UnusualShareDetector {
     /// Records a read; returns a finding when it is the account's first read of a rare share
@@ -65,11 +73,18 @@ impl UnusualShareDetector {
             .entry(share.to_owned())
             .or_default()
             .insert(account.to_owned());
+        let recent = self.recent.entry(share.to_owned()).or_default();
+        while recent.front().is_some_and(|(t, _)| *t < now - GROUP_WINDOW) {
+            recent.pop_front();
+        }
+        let peers_joining = recent.iter().filter(|(_, u)| *u == usual).count();
+        recent.push_back((now, usual.clone()));
         let common = users as f64 >= config.common_share_prevalence * active.max(1) as f64;
         (judge && established && !common && !usual.is_empty()).then_some(UnusualShareFinding {
             share_accounts: users,
             active_accounts: active,
             usual_shares: usual,
+            peers_joining,
         })
     }
 }

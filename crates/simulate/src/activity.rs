@@ -76,6 +76,22 @@ pub struct TrapPlan {
     pub migration: Option<(Date, usize, usize)>,
     /// Large upload day and employee.
     pub large_upload: Option<(Date, usize)>,
+    /// File-sync rollouts: first day, ramp days, daily upload range in kB, the service's site
+    /// index (among the company's external sites).
+    pub sync_rollouts: Vec<(Date, u32, [u32; 2], usize)>,
+    /// The update burst's day.
+    pub update_burst: Option<Date>,
+    /// The day the backup job moves, and the new server's address.
+    pub backup_moved: Option<(Date, Ipv4Addr)>,
+    /// The reorganisation: from this day the department reads the other's share.
+    pub reorg: Option<(Date, usize, usize)>,
+}
+
+/// A number in [0, 1) fixed by the scenario's seed and a label: a choice per employee that
+/// takes nothing from the day's random streams (so the presets without the hard traps keep
+/// their exact output).
+fn fixed_fraction(seed: u64, label: &str) -> f64 {
+    Rng::new(seed, label).f64()
 }
 
 /// The running simulation.
@@ -244,6 +260,36 @@ impl<'a> Simulation<'a> {
                 saas_from: t.saas_rollout.then(|| at(0.45)),
                 migration,
                 large_upload,
+                // Sites ranked 40 and beyond in popularity: rarely visited before the rollout.
+                sync_rollouts: t
+                    .sync_rollouts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let site = (40 + 7 * i).min(company.sites.len().saturating_sub(1));
+                        (at(r.at), r.ramp_days, r.upload_kb, site)
+                    })
+                    .collect(),
+                update_burst: if t.update_burst {
+                    first_workday_from(at(0.4), end)
+                } else {
+                    None
+                },
+                backup_moved: if t.backup_moved {
+                    let [a, b, c, d] = company.backup_server.ip.octets();
+                    Some((at(0.5), Ipv4Addr::new(a, b, c, d.wrapping_add(1))))
+                } else {
+                    None
+                },
+                reorg: if t.reorg {
+                    let from = company.department_index("general");
+                    let to = company.department_index("finance");
+                    first_workday_from(at(0.62), end)
+                        .zip(from.zip(to))
+                        .map(|(d, (f, to))| (d, f, to))
+                } else {
+                    None
+                },
             },
             loot_cursor: 0,
             next_beacon: None,
@@ -482,6 +528,14 @@ impl<'a> Simulation<'a> {
         if e.late_worker && rng.chance(0.5) {
             leave = (leave + rng.uniform(0.5, 2.5)).min(23.6);
         }
+        let seed = self.scenario.seed;
+        if self.scenario.traps.late_every_day_share > 0.0
+            && fixed_fraction(seed, &format!("late:{}", e.account))
+                < self.scenario.traps.late_every_day_share
+        {
+            let mut r = Rng::new(seed, &format!("late:{date}:{}", e.account));
+            leave = r.uniform(22.5, 23.5);
+        }
         let hours = leave - arrive;
         let at =
             |rng: &mut Rng| local_micros(&self.zone, date, rng.uniform(arrive, leave) * 3600.0);
@@ -498,6 +552,53 @@ impl<'a> Simulation<'a> {
                 let ts = at(rng);
                 self.web(rng, out, ts, ip, &self.company.saas, k == 0);
             }
+        }
+        // File-sync clients: each host adopts a service on its own day of the ramp.
+        for (k, &(from, ramp, kb, site)) in self.traps.sync_rollouts.iter().enumerate() {
+            let offset =
+                (fixed_fraction(seed, &format!("sync{k}:{}", e.account)) * f64::from(ramp)) as i64;
+            let adopted = from
+                .checked_add(jiff::Span::new().days(offset))
+                .unwrap_or(from);
+            if date < adopted {
+                continue;
+            }
+            let mut r = Rng::new(seed, &format!("sync{k}:{date}:{}", e.account));
+            let total = r.range(u64::from(kb[0]), u64::from(kb[1])) * 1000;
+            let parts = r.range(3, 9);
+            for _ in 0..parts {
+                let ts = local_micros(&self.zone, date, r.uniform(arrive, leave) * 3600.0);
+                let bytes = total / parts;
+                let duration = r.range(500_000, 8_000_000) as Micros;
+                out.conns.push(self.conn(
+                    &mut r,
+                    ts,
+                    Link {
+                        src: ip,
+                        dst: self.company.sites[site].ip,
+                        dport: 443,
+                        service: Some("ssl"),
+                    },
+                    Volume {
+                        orig: bytes,
+                        resp: bytes / 40 + 3_000,
+                        duration,
+                    },
+                ));
+            }
+        }
+        // After the reorganisation the department reads the other's share every day.
+        if let Some((from, dept, share)) = self.traps.reorg
+            && date >= from
+            && e.department == dept
+        {
+            let mut r = Rng::new(seed, &format!("reorg:{date}:{}", e.account));
+            let n = r.range(2, 6) as usize;
+            let files: Vec<usize> = (0..n)
+                .filter_map(|_| r.pick(&self.share_files[share]).copied())
+                .collect();
+            let start = local_micros(&self.zone, date, r.uniform(arrive, leave) * 3600.0);
+            self.smb_session(&mut r, out, start, employee, share, &files, false);
         }
         // Operating-system update checks every two hours or so.
         let mut h = arrive + rng.uniform(0.0, 0.5);
@@ -711,11 +812,15 @@ impl<'a> Simulation<'a> {
             let bytes = rng.range(20_000_000_000, 60_000_000_000);
             let duration = (bytes as f64 / rng.uniform(40e6, 90e6) * 1e6) as Micros;
             let dst = self.company.backup_cloud.ip;
+            let src = match self.traps.backup_moved {
+                Some((from, moved)) if date >= from => moved,
+                _ => self.company.backup_server.ip,
+            };
             out.conns.push(self.conn(
                 rng,
                 start,
                 Link {
-                    src: self.company.backup_server.ip,
+                    src,
                     dst,
                     dport: 443,
                     service: Some("ssl"),
@@ -733,6 +838,33 @@ impl<'a> Simulation<'a> {
             let all = self.share_files[share].clone();
             let start = local_micros(&self.zone, date, rng.uniform(10.0, 11.0) * 3600.0);
             self.smb_session(rng, out, start, admin, share, &all, false);
+        }
+        if let Some(d) = self.traps.update_burst
+            && d == date
+        {
+            // Every workstation fetches a large update from the vendor's CDN within hours.
+            let mut r = Rng::new(self.scenario.seed, &format!("update-burst:{date}"));
+            let site = &self.company.update_sites[0];
+            for ws in &self.company.workstations {
+                let ts = local_micros(&self.zone, date, r.uniform(9.0, 13.0) * 3600.0);
+                let bytes = r.range(300_000_000, 900_000_000);
+                let duration = (bytes as f64 / r.uniform(5e6, 30e6) * 1e6) as Micros;
+                out.conns.push(self.conn(
+                    &mut r,
+                    ts,
+                    Link {
+                        src: ws.ip,
+                        dst: site.ip,
+                        dport: 443,
+                        service: Some("ssl"),
+                    },
+                    Volume {
+                        orig: bytes / 200 + 20_000,
+                        resp: bytes,
+                        duration,
+                    },
+                ));
+            }
         }
         if let Some((d, who)) = self.traps.large_upload
             && d == date

@@ -474,5 +474,55 @@ fn traps_truth(
             end: day(end, 24.0),
         });
     }
+    for (from, _, _, site) in &sim.traps.sync_rollouts {
+        traps.push(TrapTruth {
+            kind: "sync_rollout".into(),
+            hosts: vec![],
+            accounts: vec![],
+            external: vec![company.sites[*site].ip.to_string()],
+            shares: vec![],
+            start: day(*from, 0.0),
+            end: day(end, 24.0),
+        });
+    }
+    if let Some(d) = sim.traps.update_burst {
+        traps.push(TrapTruth {
+            kind: "update_burst".into(),
+            hosts: vec![],
+            accounts: vec![],
+            external: vec![company.update_sites[0].ip.to_string()],
+            shares: vec![],
+            start: day(d, 0.0),
+            end: day(d, 24.0),
+        });
+    }
+    if let Some((d, moved)) = sim.traps.backup_moved {
+        traps.push(TrapTruth {
+            kind: "backup_moved".into(),
+            hosts: vec![moved.to_string()],
+            accounts: vec![],
+            external: vec![company.backup_cloud.ip.to_string()],
+            shares: vec![],
+            start: day(d, 0.0),
+            end: day(end, 24.0),
+        });
+    }
+    if let Some((d, dept, share)) = sim.traps.reorg {
+        let members: Vec<usize> = (0..company.employees.len())
+            .filter(|&i| company.employees[i].department == dept)
+            .collect();
+        traps.push(TrapTruth {
+            kind: "reorg".into(),
+            hosts: members.iter().map(|&i| ws(i)).collect(),
+            accounts: members
+                .iter()
+                .map(|&i| company.employees[i].account.clone())
+                .collect(),
+            external: vec![],
+            shares: vec![company.departments[share].name.clone()],
+            start: day(d, 0.0),
+            end: day(end, 24.0),
+        });
+    }
     Ok(traps)
 }

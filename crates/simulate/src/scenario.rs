@@ -87,6 +87,34 @@ pub struct Traps {
     pub vacation: bool,
     /// A new hire with no history.
     pub new_hire: bool,
+    /// File-sync services adopted by the whole company, each at its own pace (the hard preset).
+    #[serde(default)]
+    pub sync_rollouts: Vec<SyncRollout>,
+    /// One day on which every workstation downloads a large software update.
+    #[serde(default)]
+    pub update_burst: bool,
+    /// Halfway through, the nightly backup job moves to another server.
+    #[serde(default)]
+    pub backup_moved: bool,
+    /// Share of the staff who work late every workday (until 22:30–23:30).
+    #[serde(default)]
+    pub late_every_day_share: f64,
+    /// After a reorganisation one department reads another department's share every day.
+    #[serde(default)]
+    pub reorg: bool,
+}
+
+/// A file-sync service the company adopts: each workstation starts uploading to it on a day
+/// spread over `ramp_days` from `at` (a fraction of the period), `upload_kb` a day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRollout {
+    /// When the rollout starts, as a fraction of the period.
+    pub at: f64,
+    /// Days over which the workstations adopt it.
+    pub ramp_days: u32,
+    /// Daily upload per workstation, kB (min, max).
+    pub upload_kb: [u32; 2],
 }
 
 /// A whole scenario.
@@ -118,6 +146,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("small", include_str!("../scenarios/small.toml")),
     ("full", include_str!("../scenarios/full.toml")),
     ("control", include_str!("../scenarios/control.toml")),
+    ("hard", include_str!("../scenarios/hard.toml")),
 ];
 
 impl Scenario {
@@ -137,7 +166,7 @@ impl Scenario {
             .map(|(_, t)| *t)
             .ok_or_else(|| {
                 SimulateError::Scenario(format!(
-                    "no preset '{name}' (presets: small, full, control)"
+                    "no preset '{name}' (presets: small, full, control, hard)"
                 ))
             })?;
         Self::from_toml(text)
