@@ -155,8 +155,9 @@ pub struct ExfilVolume {
     /// Days at the end of the baseline window left out of it (so a sustained shift stays
     /// visible instead of becoming the baseline).
     pub guard_days: u32,
-    /// Below this many bytes in the day, a volume alert is at most low: a z-score on a few
-    /// hundred kilobytes is not worth a person's attention on its own.
+    /// Below this many bytes in the day, a volume alert is at most low (a z-score on a few
+    /// hundred kilobytes is not worth a person's attention on its own) — unless its top
+    /// destination is one almost no other host uses (low-and-slow exfiltration).
     pub medium_min_bytes: u64,
     /// A destination at least this share of the active hosts used (30 days) is the fleet's.
     pub fleet_share: f64,

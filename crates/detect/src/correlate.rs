@@ -209,6 +209,8 @@ pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
         e.1 = e.1.max(alerts[i].time);
     }
     let mut low_index: FxHashMap<Entity, usize> = FxHashMap::default();
+    type Alike = (&'static str, Vec<IpAddr>, Vec<String>);
+    let mut alike: FxHashMap<Alike, usize> = FxHashMap::default();
     for i in (0..alerts.len()).filter(|&i| alerts[i].severity < Severity::Medium) {
         let a = &alerts[i];
         let mut joined = false;
@@ -226,6 +228,23 @@ pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
             }
         }
         if !joined {
+            // Look-alike low alerts — the same detector towards the same addresses or shares
+            // (a hundred hosts adopting one sync service, a department starting on a share) —
+            // are one line, not one incident per host; other low alerts group through their
+            // entities.
+            let mut externals = a.external.clone();
+            externals.sort();
+            let mut shares = a.shares.clone();
+            shares.sort();
+            if !externals.is_empty() || !shares.is_empty() {
+                match alike.get(&(a.detector, externals.clone(), shares.clone())) {
+                    Some(&j) => uf.union(i, j),
+                    None => {
+                        alike.insert((a.detector, externals, shares), i);
+                    }
+                }
+                continue;
+            }
             for e in entities(a) {
                 match low_index.get(&e) {
                     Some(&j) => uf.union(i, j),
@@ -474,8 +493,13 @@ fn title(
         ));
     }
     if parts.is_empty() {
+        // Look-alike alerts grouped into one line: what they have in common.
+        let targets: BTreeSet<String> = alerts
+            .iter()
+            .flat_map(|a| a.external.iter().map(ToString::to_string))
+            .collect();
         parts.push(format!(
-            "{} alert(s): {}",
+            "{} alert(s): {}{}",
             alerts.len(),
             alerts
                 .iter()
@@ -483,18 +507,25 @@ fn title(
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if targets.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " to {}",
+                    targets.into_iter().take(3).collect::<Vec<_>>().join(", ")
+                )
+            }
         ));
     }
-    format!(
-        "{}: {}",
-        if who.is_empty() {
-            "unknown host".into()
-        } else {
-            who.join(", ")
-        },
-        parts.join("; ")
-    )
+    let who = if who.is_empty() {
+        "unknown host".to_owned()
+    } else if hosts.len() > who.len() {
+        format!("{} hosts ({}, …)", hosts.len(), who.join(", "))
+    } else {
+        who.join(", ")
+    };
+    format!("{who}: {}", parts.join("; "))
 }
 
 #[cfg(test)]

@@ -255,7 +255,17 @@ impl Engine {
                 }
             }
         }
-        if f.bytes < config.medium_min_bytes && cap > Severity::Low {
+        // A few hundred kB over a baseline is not worth a person's attention on its own —
+        // unless the bytes went to an address (almost) nobody else uses: low and slow.
+        let rare_top = f.top_external.is_some_and(|(ip, _)| {
+            let days = self.config.new_external_destination.prevalence_days;
+            let active = self.history.active_hosts(time, days).max(1);
+            let allowed = ((active as f64 * self.config.new_external_destination.max_prevalence)
+                .floor() as usize)
+                .max(1);
+            self.history.prevalence(ip, time, days) <= allowed
+        });
+        if f.bytes < config.medium_min_bytes && cap > Severity::Low && !rare_top {
             cap = Severity::Low;
             context.push_str(&format!(
                 "; below the {} a day at which volume alone is medium",
