@@ -214,7 +214,10 @@ pub fn correlate(alerts: &[Alert], history: &History) -> Vec<Incident> {
     for i in (0..alerts.len()).filter(|&i| alerts[i].severity < Severity::Medium) {
         let a = &alerts[i];
         let mut joined = false;
-        for e in entities(a) {
+        // A low alert about addresses many hosts use (the fleet's update server, its sync
+        // service) says nothing about an intrusion on one of them: it does not join one.
+        let popular_only = !a.external.is_empty() && a.external.iter().all(|e| !rare(e));
+        for e in entities(a).into_iter().filter(|_| !popular_only) {
             if let Some(&j) = index.get(&e) {
                 let root = uf.find(j);
                 if let Some(&(first, last)) = span.get(&root)
