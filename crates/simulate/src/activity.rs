@@ -90,7 +90,7 @@ pub struct TrapPlan {
 /// A number in [0, 1) fixed by the scenario's seed and a label: a choice per employee that
 /// takes nothing from the day's random streams (so the presets without the hard traps keep
 /// their exact output).
-fn fixed_fraction(seed: u64, label: &str) -> f64 {
+pub(crate) fn fixed_fraction(seed: u64, label: &str) -> f64 {
     Rng::new(seed, label).f64()
 }
 

@@ -507,6 +507,28 @@ fn traps_truth(
             end: day(end, 24.0),
         });
     }
+    if t.late_every_day_share > 0.0 {
+        let late: Vec<usize> = (0..company.employees.len())
+            .filter(|&i| {
+                crate::activity::fixed_fraction(
+                    scenario.seed,
+                    &format!("late:{}", company.employees[i].account),
+                ) < t.late_every_day_share
+            })
+            .collect();
+        traps.push(TrapTruth {
+            kind: "late_every_day".into(),
+            hosts: late.iter().map(|&i| ws(i)).collect(),
+            accounts: late
+                .iter()
+                .map(|&i| company.employees[i].account.clone())
+                .collect(),
+            external: vec![],
+            shares: vec![],
+            start: day(start, 0.0),
+            end: day(end, 24.0),
+        });
+    }
     if let Some((d, dept, share)) = sim.traps.reorg {
         let members: Vec<usize> = (0..company.employees.len())
             .filter(|&i| company.employees[i].department == dept)

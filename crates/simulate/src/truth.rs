@@ -95,7 +95,8 @@ pub struct IntrusionTruth {
 /// A benign trap and its entities.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrapTruth {
-    /// `backup`, `saas_rollout`, `migration`, `large_upload`, `vacation`, `new_hire`.
+    /// `backup`, `saas_rollout`, `migration`, `large_upload`, `vacation`, `new_hire`, and the
+    /// hard preset's `sync_rollout`, `update_burst`, `backup_moved`, `late_every_day`, `reorg`.
     pub kind: String,
     /// Internal hosts (IPs).
     pub hosts: Vec<String>,
