@@ -68,6 +68,13 @@ pub struct Engine {
     fleet_beacons: u64,
 }
 
+/// How widely an external address is used (see `Engine::destination_use`).
+struct DestinationUse {
+    prevalence: usize,
+    active: usize,
+    rare: bool,
+}
+
 fn cidrs(texts: &[String]) -> Result<Vec<Cidr>, EngineError> {
     texts
         .iter()
@@ -136,6 +143,23 @@ impl Engine {
 
     fn allowed_host(&self, ip: IpAddr) -> bool {
         self.allow_hosts.iter().any(|c| c.contains(ip))
+    }
+
+    /// How widely an external address is used at `t`: hosts that contacted it and active hosts
+    /// over `prevalence_days`, and whether that is few enough (`max_prevalence`) to be rare.
+    fn destination_use(&self, ip: IpAddr, t: Micros) -> DestinationUse {
+        let days = self.config.new_external_destination.prevalence_days;
+        let prevalence = self.history.prevalence(ip, t, days);
+        let active = self.history.active_hosts(t, days).max(1);
+        let allowed =
+            ((active as f64 * self.config.new_external_destination.max_prevalence).floor()
+                as usize)
+                .max(1);
+        DestinationUse {
+            prevalence,
+            active,
+            rare: prevalence <= allowed,
+        }
     }
 
     /// Notes that an internal host sent something at `t`: active for the prevalence counts,
@@ -225,15 +249,9 @@ impl Engine {
         let mut cap = Severity::Medium;
         let mut context = String::new();
         if let (Some((ip, to_top)), Some(fleet)) = (f.top_external, f.fleet) {
-            let prevalence = self.history.prevalence(
-                ip,
-                time,
-                self.config.new_external_destination.prevalence_days,
-            );
-            let active = self
-                .history
-                .active_hosts(time, self.config.new_external_destination.prevalence_days)
-                .max(1);
+            let DestinationUse {
+                prevalence, active, ..
+            } = self.destination_use(ip, time);
             if prevalence as f64 >= config.fleet_share * active as f64 && fleet.hosts >= 3 {
                 let ratio = to_top as f64 / fleet.median_bytes.max(1) as f64;
                 if ratio <= config.fleet_factor {
@@ -257,14 +275,9 @@ impl Engine {
         }
         // A few hundred kB over a baseline is not worth a person's attention on its own —
         // unless the bytes went to an address (almost) nobody else uses: low and slow.
-        let rare_top = f.top_external.is_some_and(|(ip, _)| {
-            let days = self.config.new_external_destination.prevalence_days;
-            let active = self.history.active_hosts(time, days).max(1);
-            let allowed = ((active as f64 * self.config.new_external_destination.max_prevalence)
-                .floor() as usize)
-                .max(1);
-            self.history.prevalence(ip, time, days) <= allowed
-        });
+        let rare_top = f
+            .top_external
+            .is_some_and(|(ip, _)| self.destination_use(ip, time).rare);
         if f.bytes < config.medium_min_bytes && cap > Severity::Low && !rare_top {
             cap = Severity::Low;
             context.push_str(&format!(
@@ -471,19 +484,11 @@ impl Engine {
                 .observe(&self.config.beaconing, host, ext, f.start, sent, t)
             && judging
         {
-            let prevalence = self.history.prevalence(
-                ext,
-                t,
-                self.config.new_external_destination.prevalence_days,
-            );
-            let active = self
-                .history
-                .active_hosts(t, self.config.new_external_destination.prevalence_days)
-                .max(1);
-            let rare = prevalence
-                <= ((active as f64 * self.config.new_external_destination.max_prevalence).floor()
-                    as usize)
-                    .max(1);
+            let DestinationUse {
+                prevalence,
+                active,
+                rare,
+            } = self.destination_use(ext, t);
             // Fleet context: what half the company's hosts do on a schedule is their software
             // (update checks, SaaS clients), not command and control: counted, not alerted.
             let fleet = prevalence as f64 >= active as f64 * self.config.beaconing.fleet_share
