@@ -450,6 +450,19 @@ impl Catalog {
         .map_err(sql)
     }
 
+    /// How many entries wait for any sink (counted, not loaded: a dead webhook's backlog can
+    /// be long, and the watch reports it every cycle).
+    pub fn undelivered_count(&self) -> Result<u64, StoreError> {
+        self.db
+            .query_row(
+                "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(sql)
+    }
+
     /// Marks entries delivered (or given up), each with its outcome (`delivered`, `HTTP 400`).
     pub fn mark_delivered(&mut self, done: &[(i64, String)]) -> Result<(), StoreError> {
         if done.is_empty() {

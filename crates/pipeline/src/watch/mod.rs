@@ -225,12 +225,7 @@ impl Sinks {
         if let Some(j) = &mut self.jsonl {
             let mine = of(JSONL);
             match j.deliver(&mine) {
-                Ok(d) => {
-                    for e in &mine {
-                        say(WatchEvent::Notified(&e.body));
-                    }
-                    done.extend(d);
-                }
+                Ok(d) => done.extend(d),
                 Err(e) => say(WatchEvent::Problem(format!(
                     "cannot write {}: {e} (kept for the next cycle)",
                     j.path().display()
@@ -283,8 +278,9 @@ fn list_files(sources: &WatchSources, say: &mut dyn FnMut(WatchEvent<'_>)) -> So
             out.samba.extend(found);
             continue;
         }
-        // The file and its rotated siblings, oldest first (by modification time).
-        let mut family = vec![path.clone()];
+        // Its rotated siblings, oldest first (by modification time), then the live file: a
+        // rotated file's past comes before what continues it.
+        let mut rotated = Vec::new();
         if let (Some(parent), Some(name)) =
             (path.parent(), path.file_name().and_then(|n| n.to_str()))
         {
@@ -293,23 +289,20 @@ fn list_files(sources: &WatchSources, say: &mut dyn FnMut(WatchEvent<'_>)) -> So
             } else {
                 parent
             };
+            let (dot, dash) = (format!("{name}."), format!("{name}-"));
             if let Ok(entries) = std::fs::read_dir(parent) {
                 for e in entries.flatten() {
                     let other = e.file_name().to_string_lossy().into_owned();
-                    if other != name
-                        && (other.starts_with(&format!("{name}."))
-                            || other.starts_with(&format!("{name}-")))
-                    {
-                        family.push(e.path());
+                    if other.starts_with(&dot) || other.starts_with(&dash) {
+                        rotated.push(e.path());
                     }
                 }
             }
         }
-        let mtime = |p: &PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        family.sort_by_key(|p| (p != path, mtime(p)));
-        // The live file last: its rotated past comes first.
-        family.rotate_left(1);
-        out.samba.extend(family.into_iter().filter(|p| p.is_file()));
+        rotated.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        rotated.push(path.clone());
+        out.samba
+            .extend(rotated.into_iter().filter(|p| p.is_file()));
     }
     for dir in &sources.evtx_dirs {
         let mut found = Vec::new();
@@ -350,8 +343,8 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, say: &mut dyn FnMut(WatchEvent<'_>
 
 /// The reorder source of file evidence: its OCSF class (flows and DNS queries of a Zeek
 /// sensor, file access of a file server, logons of Windows hosts each advance on their own).
-fn file_source(e: &breachscope_model::Event) -> String {
-    format!("files class {}", Class::of(e).uid())
+fn file_source(class_uid: i32) -> String {
+    format!("files class {class_uid}")
 }
 
 /// What a watch did, at its end.
@@ -437,29 +430,34 @@ pub fn watch(
             status.rejected_file_records += summary.files.iter().map(|f| f.rejected).sum::<u64>();
             status.events_ingested += batch_events.len() as u64;
             let now = Instant::now();
-            let mut by_source: std::collections::BTreeMap<String, Vec<_>> = Default::default();
+            let mut by_class: std::collections::BTreeMap<i32, Vec<_>> = Default::default();
             for e in batch_events {
-                by_source.entry(file_source(&e)).or_default().push(e);
+                by_class.entry(Class::of(&e).uid()).or_default().push(e);
             }
-            for (source, events) in by_source {
-                reorder.push(&source, events, None, now);
+            for (class, events) in by_class {
+                reorder.push(&file_source(class), events, None, now);
             }
             let deliveries = if stopping {
                 listeners.stop()
             } else {
                 listeners.drain()
             };
-            let network: Vec<breachscope_model::Event> = deliveries
-                .iter()
-                .flat_map(|d| d.events.iter().cloned())
-                .collect();
+            // One batch for every listener's events, moved (not copied) into it and back out
+            // to their sources.
+            let mut network: Vec<breachscope_model::Event> = Vec::new();
+            let mut spans = Vec::with_capacity(deliveries.len());
+            for d in deliveries {
+                spans.push((d.source, d.watermark, d.events.len()));
+                network.extend(d.events);
+            }
             if !network.is_empty() {
                 store.write_batch(&network, &mut [], &options.ingest.settings)?;
                 status.events_ingested += network.len() as u64;
             }
             let now = Instant::now();
-            for d in deliveries {
-                reorder.push(&d.source, d.events, d.watermark, now);
+            let mut rest = network.into_iter();
+            for (source, watermark, n) in spans {
+                reorder.push(&source, rest.by_ref().take(n), watermark, now);
             }
         }
         // 2. Detection up to the watermark (everything when stopping).
@@ -481,7 +479,9 @@ pub fn watch(
         let incidents = correlate(&alerts, engine.history());
         let now_text = format_rfc3339(jiff::Timestamp::now().as_microsecond());
         let round = notifier.round(&alerts, &incidents, &now_text);
-        let round = notifier.finish(round);
+        for line in &round.lines {
+            say(WatchEvent::Notified(line));
+        }
         status.pushed += round.pushed as u64;
         let mut outbox = round.outbox;
         if !round.notified.is_empty() || !outbox.is_empty() {
@@ -510,10 +510,7 @@ pub fn watch(
         status.incidents = incidents.len();
         status.notifications = sinks.delivered.clone();
         status.sources = listeners.counts().into_iter().collect();
-        status.undelivered = [JSONL, WEBHOOK, SYSLOG]
-            .iter()
-            .map(|s| store.catalog().undelivered(s).map_or(0, |v| v.len() as u64))
-            .sum();
+        status.undelivered = store.catalog().undelivered_count()?;
         write_status(options.status.as_deref(), &status, say);
         say(WatchEvent::Cycle(&status));
         if stopping {
@@ -529,10 +526,7 @@ pub fn watch(
         let done = w.stop(Duration::from_secs(5));
         store.catalog_mut()?.mark_delivered(&done)?;
     }
-    status.undelivered = [JSONL, WEBHOOK, SYSLOG]
-        .iter()
-        .map(|s| store.catalog().undelivered(s).map_or(0, |v| v.len() as u64))
-        .sum();
+    status.undelivered = store.catalog().undelivered_count()?;
     write_status(options.status.as_deref(), &status, say);
     Ok(WatchSummary { status })
 }

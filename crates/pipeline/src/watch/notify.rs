@@ -98,6 +98,8 @@ pub struct Round {
     pub outbox: Vec<OutboxEntry>,
     /// Incidents pushed (not only written to the alerts file).
     pub pushed: usize,
+    /// Every line decided, whether or not the alerts file is configured (for the user's log).
+    pub lines: Vec<String>,
 }
 
 /// Remembers what was said and decides what to say next.
@@ -211,6 +213,15 @@ impl Notifier {
                 }
             }
         }
+        round.lines = round
+            .outbox
+            .iter()
+            .filter(|o| o.sink == JSONL)
+            .map(|o| o.body.clone())
+            .collect();
+        if !self.jsonl {
+            round.outbox.retain(|o| o.sink != JSONL);
+        }
         round
     }
 
@@ -248,15 +259,6 @@ impl Notifier {
             pushed_severity: pushed.map(|p| p.as_str().to_owned()),
         });
         self.said.insert(key, Said { severity, pushed });
-    }
-
-    /// Drops the alerts file's entries when it is not configured (the rest of the round is
-    /// still recorded: the remote sinks' bodies are the same lines).
-    pub fn finish(&self, mut round: Round) -> Round {
-        if !self.jsonl {
-            round.outbox.retain(|o| o.sink != JSONL);
-        }
-        round
     }
 }
 
