@@ -88,11 +88,16 @@ pub struct Awake {
 impl Awake {
     fn note(&mut self, t: Micros, keep: Micros) {
         let slot = t.div_euclid(SLOT);
-        if self.slots.back().is_none_or(|&last| slot > last) {
-            self.slots.push_back(slot);
-        } else if !self.slots.contains(&slot) {
-            let at = self.slots.partition_point(|&s| s < slot);
-            self.slots.insert(at, slot);
+        match self.slots.back() {
+            // Almost every event: the slot already noted, or the next one.
+            Some(&last) if last == slot => {}
+            Some(&last) if last > slot => {
+                // Out of order (a flow observable before an earlier one): a binary search.
+                if let Err(at) = self.slots.binary_search(&slot) {
+                    self.slots.insert(at, slot);
+                }
+            }
+            _ => self.slots.push_back(slot),
         }
         let oldest = (t - keep).div_euclid(SLOT);
         while self.slots.front().is_some_and(|&s| s < oldest) {
