@@ -302,6 +302,7 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
         notify_severity.as_str()
     );
     let mut last_heartbeat = std::time::Instant::now();
+    let log_zone = office.log_zone.clone();
     let mut say = |event: WatchEvent<'_>| {
         // A line every ten minutes, so that a service's log shows it alive and how far it got.
         if let WatchEvent::Cycle(s) = &event
@@ -320,6 +321,15 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
                 } else {
                     s.idle_sources.join(", ")
                 }
+            );
+        }
+        if let WatchEvent::Listening(bound) = &event
+            && bound.iter().any(|(name, _)| name.starts_with("syslog"))
+        {
+            // Say what is assumed: an RFC 3164 message carries no year.
+            let year = jiff::Timestamp::now().to_zoned(log_zone.clone()).year();
+            eprintln!(
+                "breachscope: syslog messages without a year (RFC 3164) take the year they arrive in, {year} in the logs' time zone, and the next one at each December-to-January turn"
             );
         }
         tell(&event);

@@ -798,6 +798,19 @@ fn netflow_and_syslog_over_the_network_reach_the_lake() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(sent > 0);
+    // The year RFC 3164 messages would take is said (the logs' zone is UTC here).
+    let year = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .year();
+    // The watch started a moment ago: at a New Year it may have said the year before.
+    let years = [year - 1, year];
+    assert!(
+        years.iter().any(|y| watch
+            .stderr()
+            .contains(&format!("(RFC 3164) take the year they arrive in, {y} "))),
+        "{}",
+        watch.stderr()
+    );
     assert_eq!(counts["syslog"]["rejected"], 1, "{counts:?}");
     assert!(
         counts["syslog"]["rejections"][0]
