@@ -25,6 +25,10 @@ pub struct CacheEntry {
     pub classification: Option<FileClassification>,
     /// Why there is no result.
     pub error: Option<String>,
+    /// The [`crate::CLASSIFIER_VERSION`] that classified it (0 before versions were kept):
+    /// a result of another version is classified again.
+    #[serde(default)]
+    pub classifier: u32,
 }
 
 /// The cache file and its entries.
@@ -64,9 +68,9 @@ impl Cache {
 
     /// An entry still valid for a file of this size and modification time.
     pub fn get(&self, path: &str, size: u64, mtime_ns: i128) -> Option<&CacheEntry> {
-        self.entries
-            .get(path)
-            .filter(|e| e.size == size && e.mtime_ns == mtime_ns)
+        self.entries.get(path).filter(|e| {
+            e.size == size && e.mtime_ns == mtime_ns && e.classifier == crate::CLASSIFIER_VERSION
+        })
     }
 
     /// Records a result.

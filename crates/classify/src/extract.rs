@@ -233,6 +233,9 @@ pub struct Extracted {
     pub tables: Vec<Table<'static>>,
     /// Limits hit and members not read (reported, never silent).
     pub warnings: Vec<String>,
+    /// Where documents put markings apart from their first and last lines: DOCX header and
+    /// footer parts, XLSX sheet names, a PDF's first page's last lines.
+    pub margins: Vec<String>,
 }
 
 /// Why a file could not be read.
@@ -331,6 +334,7 @@ fn workbook(
         .map(|xml| crate::xlsx::SharedStrings::parse(&xml))
         .unwrap_or_default();
     for (name, path) in crate::xlsx::sheet_parts(workbook.as_deref(), rels.as_deref(), names) {
+        out.margins.push(name.clone());
         match part(&path, out) {
             Some(xml) => out.tables.push(crate::xlsx::sheet_table(&xml, &shared)),
             None => out
@@ -345,6 +349,7 @@ fn spreadsheet(bytes: &[u8], format: &str, out: &mut Extracted) -> Result<(), Ex
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ExtractError::Corrupt(format!("{format}: {e}")))?;
     for name in workbook.sheet_names() {
+        out.margins.push(name.clone());
         let Ok(range) = workbook.worksheet_range(&name) else {
             out.warnings
                 .push(format!("sheet '{name}' could not be read"));
@@ -439,6 +444,23 @@ fn extract_inner(
                 Ok(xml) => out.text = crate::ooxml::paragraph_text(&xml, "w:t", "w:p"),
                 Err(e) => out.warnings.push(e),
             }
+            // Headers and footers: where markings are printed on every page.
+            let mut margins: Vec<&String> = names
+                .iter()
+                .filter(|n| {
+                    (n.starts_with("word/header") || n.starts_with("word/footer"))
+                        && n.ends_with(".xml")
+                })
+                .collect();
+            margins.sort();
+            for name in margins {
+                match read_member(&mut zip, name, limits, budget) {
+                    Ok(xml) => out
+                        .margins
+                        .push(crate::ooxml::paragraph_text(&xml, "w:t", "w:p")),
+                    Err(e) => out.warnings.push(e),
+                }
+            }
             out.format = "docx".into();
             out.encoding = "binary".into();
             return Ok(out);
@@ -479,6 +501,7 @@ fn extract_inner(
                         out.text.push_str(&inner.text);
                         out.text.push('\n');
                         out.tables.extend(inner.tables);
+                        out.margins.extend(inner.margins);
                         out.warnings
                             .extend(inner.warnings.into_iter().map(|w| format!("{name}: {w}")));
                     }
@@ -547,12 +570,21 @@ fn pdf(bytes: &[u8]) -> Result<Extracted, ExtractError> {
             "pdftotext could not read this PDF".into(),
         ));
     }
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    // pdftotext ends each page with a form feed: the first page's last lines are its footer.
+    let first_page = text.split('\x0c').next().unwrap_or("");
+    let lines: Vec<&str> = first_page
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let footer = lines[lines.len().saturating_sub(5)..].join("\n");
     Ok(Extracted {
         format: "pdf".into(),
         encoding: "utf-8".into(),
-        text: String::from_utf8_lossy(&output.stdout).into_owned(),
+        text,
         tables: Vec::new(),
         warnings: Vec::new(),
+        margins: vec![footer],
     })
 }
 

@@ -14,8 +14,12 @@ pub mod cache;
 pub mod decode;
 pub mod extract;
 pub mod key;
+pub mod kind;
+pub mod markings;
 mod ooxml;
+pub mod partners;
 pub mod patterns;
+pub mod projects;
 pub mod walk;
 mod xlsx;
 
@@ -67,7 +71,27 @@ pub struct FileClassification {
     pub near_misses: u64,
     /// Limits hit, members not read.
     pub warnings: Vec<String>,
+    /// What kind of content ([`kind`]): `source_code`, `cad`, `firmware`, `table`, ….
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The language of source code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// The CAD, EDA or firmware format found by its magic (`step`, `elf`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technical_format: Option<String>,
+    /// Confidentiality and export-control markings, as written ([`markings`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub markings: Vec<String>,
+    /// The business partners whose Corporate Numbers the file holds (a public identifier,
+    /// kept in clear), with the name found beside each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<partners::Partner>,
 }
+
+/// Bumped whenever a file's classification can change for the same bytes, so that cached
+/// results of an older classifier are not reused.
+pub const CLASSIFIER_VERSION: u32 = 2;
 
 /// Keyed hashes as lower-case hex in serialised form.
 mod hex_hashes {
@@ -119,6 +143,17 @@ pub enum ClassifyError {
     /// Extraction failed.
     #[error(transparent)]
     Extract(#[from] extract::ExtractError),
+}
+
+/// Why the classifier could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The value patterns.
+    #[error(transparent)]
+    Patterns(#[from] patterns::PatternError),
+    /// The marking lists.
+    #[error("marking lists: {0}")]
+    Markings(#[from] aho_corasick::BuildError),
 }
 
 /// Maps a table header to the category its cells hold, for categories no pattern validates.
@@ -273,6 +308,7 @@ impl CategoryValues {
 /// The classifier: compiled patterns, limits and the installation key.
 pub struct Classifier {
     patterns: Patterns,
+    markings: markings::Markings,
     limits: Limits,
     /// HMAC-SHA-256 keyed with the installation key (HMAC takes keys of any length).
     mac: Option<Hmac<Sha256>>,
@@ -280,10 +316,11 @@ pub struct Classifier {
 
 impl Classifier {
     /// A classifier using `key` for the keyed hashes.
-    pub fn new(key: Vec<u8>, limits: Limits) -> Result<Self, patterns::PatternError> {
+    pub fn new(key: Vec<u8>, limits: Limits) -> Result<Self, BuildError> {
         let mac = Hmac::<Sha256>::new_from_slice(&key).ok();
         Ok(Classifier {
             patterns: Patterns::new()?,
+            markings: markings::Markings::new()?,
             limits,
             mac,
         })
@@ -304,36 +341,135 @@ impl Classifier {
 
     /// Classifies a file's bytes (a plain UTF-8 text file is read where it lies, not copied).
     pub fn classify(&self, bytes: &[u8]) -> Result<FileClassification, ClassifyError> {
+        let sniffed = kind::sniff(bytes);
         if let Some(plain) = extract::plain_utf8(bytes) {
             let mut c = FileClassification {
                 encoding: "utf-8".into(),
                 ..FileClassification::default()
             };
             let mut values = Values::default();
+            let mut partners = partners::Seen::default();
             let rows = match plain {
                 extract::PlainUtf8::Text(text) => {
                     c.format = "text".into();
-                    self.scan_text(text, &mut c, &mut values);
+                    self.scan_text(text, &mut c, &mut values, &mut partners);
+                    self.describe(&mut c, sniffed, text, &[], &[]);
                     0
                 }
                 extract::PlainUtf8::Table(table, format) => {
                     c.format = format.into();
-                    self.table(&table, &mut c, &mut values)
+                    let rows = self.table(&table, &mut c, &mut values, &mut partners);
+                    self.describe(
+                        &mut c,
+                        sniffed,
+                        &table.text,
+                        std::slice::from_ref(&table),
+                        &[],
+                    );
+                    rows
                 }
             };
+            c.partners = partners.into_list();
             self.summarise(&mut c, values, rows);
+            if let Some(format) = c.technical_format.clone() {
+                c.format = format;
+            }
             return Ok(c);
         }
         let extracted = extract::extract(bytes, &self.limits)?;
-        Ok(self.classify_extracted(extracted))
+        let mut c = self.classify_extracted(extracted);
+        if let Some(format) = sniffed.as_ref().and_then(|k| k.format) {
+            c.format = format.to_owned();
+        }
+        if let Some(k) = sniffed {
+            // A binary CAD or firmware format the magic named (the text extraction could not).
+            c.kind = Some(k.kind.to_owned());
+            c.technical_format = k.format.map(str::to_owned);
+            c.language = None;
+            if !c.labels.iter().any(|l| l == "technical") {
+                c.labels.push("technical".to_owned());
+            }
+        }
+        Ok(c)
+    }
+
+    /// The file's kind, language and markings, and their labels.
+    fn describe(
+        &self,
+        c: &mut FileClassification,
+        sniffed: Option<kind::Kind>,
+        text: &str,
+        tables: &[Table<'_>],
+        margins: &[&str],
+    ) {
+        // The head of a document: its first lines, and a table's first rows.
+        let head: String = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut all_margins: Vec<&str> = margins.to_vec();
+        let table_heads: Vec<String> = tables
+            .iter()
+            .filter(|t| !std::ptr::eq(t.text.as_ref(), text))
+            .map(|t| t.text.lines().take(3).collect::<Vec<_>>().join("\n"))
+            .collect();
+        all_margins.extend(table_heads.iter().map(String::as_str));
+        let head_for_kind = if head.is_empty() {
+            table_heads.first().map_or("", String::as_str)
+        } else {
+            &head
+        };
+        let k = kind::settle(
+            sniffed,
+            &kind::Content {
+                format: &c.format,
+                text,
+                tables,
+                head: head_for_kind,
+            },
+        );
+        c.kind = Some(k.kind.to_owned());
+        c.language = k.language.map(str::to_owned);
+        c.technical_format = k.format.map(str::to_owned);
+        let found = self.markings.find(text, &all_margins);
+        c.markings = found.markings;
+        // Content labels; [`Classifier::summarise`] puts the personal-data ones before them.
+        let technical = kind::TECHNICAL.contains(&k.kind);
+        if technical {
+            c.labels.push("technical".to_owned());
+        }
+        if found.confidential {
+            c.labels.push("confidential".to_owned());
+        }
+        if found.export_controlled {
+            c.labels.push("export_controlled".to_owned());
+        }
+        // Installations of social infrastructure, in a technical context: a technical file, or
+        // a document naming itself a design.
+        if found.infrastructure_terms > 0 && (technical || kind::names_design(text)) {
+            c.labels.push("infrastructure".to_owned());
+        }
     }
 
     /// Finds the values in free text.
-    fn scan_text(&self, text: &str, c: &mut FileClassification, values: &mut Values) {
+    fn scan_text(
+        &self,
+        text: &str,
+        c: &mut FileClassification,
+        values: &mut Values,
+        partners: &mut partners::Seen,
+    ) {
         let mut found = Vec::new();
         with_folded(text, &[], |normal| {
             self.patterns
-                .scan(normal, "", &mut found, &mut c.near_misses)
+                .scan(normal, "", &mut found, &mut c.near_misses);
+            // A document names each partner once (one record), with the name written before
+            // its number where there is one.
+            for f in found.iter().filter(|f| f.category == "corporate_number") {
+                partners.seen_in_text(&f.normal, normal);
+            }
         });
         for f in found {
             self.add(c, values, f);
@@ -365,9 +501,15 @@ impl Classifier {
     /// is searched in one pass; each match is then placed in its row and column, whose header
     /// is its context; columns whose header names a category no pattern validates (names,
     /// addresses, birth dates) give their cells' values.
-    fn table(&self, table: &Table<'_>, c: &mut FileClassification, values: &mut Values) -> u64 {
+    fn table(
+        &self,
+        table: &Table<'_>,
+        c: &mut FileClassification,
+        values: &mut Values,
+        partners: &mut partners::Seen,
+    ) -> u64 {
         with_folded(&table.text, &[table.delimiter, b'"'], |text| {
-            self.table_rows(table, text, c, values)
+            self.table_rows(table, text, c, values, partners)
         })
     }
 
@@ -377,6 +519,7 @@ impl Classifier {
         text: &str,
         c: &mut FileClassification,
         values: &mut Values,
+        partners: &mut partners::Seen,
     ) -> u64 {
         let mut searcher = self.patterns.searcher();
         let candidates = searcher.find(text);
@@ -435,6 +578,14 @@ impl Classifier {
             if found.iter().any(|f| PERSONAL.contains(&f.category)) {
                 rows_with_personal += 1;
             }
+            // A partner's row: its name from a company column, or a cell that reads as one.
+            if found.iter().any(|f| f.category == "corporate_number") {
+                let cells: Vec<std::borrow::Cow<'_, str>> =
+                    fields.iter().map(|&(s, e)| rows.field(s, e)).collect();
+                for f in found.iter().filter(|f| f.category == "corporate_number") {
+                    partners.seen_in_row(&f.normal, names, &cells);
+                }
+            }
             for f in found.drain(..) {
                 self.add(c, values, f);
             }
@@ -452,10 +603,14 @@ impl Classifier {
         };
         let mut rows = 0;
         let mut values = Values::default();
+        let mut partners = partners::Seen::default();
         for table in &extracted.tables {
-            rows += self.table(table, &mut c, &mut values);
+            rows += self.table(table, &mut c, &mut values, &mut partners);
         }
-        self.scan_text(&extracted.text, &mut c, &mut values);
+        self.scan_text(&extracted.text, &mut c, &mut values, &mut partners);
+        let margins: Vec<&str> = extracted.margins.iter().map(String::as_str).collect();
+        self.describe(&mut c, None, &extracted.text, &extracted.tables, &margins);
+        c.partners = partners.into_list();
         self.summarise(&mut c, values, rows);
         c
     }
@@ -506,6 +661,8 @@ impl Classifier {
         if count("corporate_number") > 0 {
             labels.push("business_partner");
         }
+        let content = std::mem::take(&mut c.labels);
         c.labels = labels.into_iter().map(str::to_owned).collect();
+        c.labels.extend(content);
     }
 }

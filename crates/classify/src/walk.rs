@@ -231,6 +231,7 @@ pub fn scan_tree(
                 sha256: entry.sha256.clone(),
                 classification: entry.result.as_ref().ok().cloned(),
                 error: entry.result.as_ref().err().cloned(),
+                classifier: crate::CLASSIFIER_VERSION,
             });
         }
         results.push((i, entry));

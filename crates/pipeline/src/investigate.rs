@@ -91,6 +91,9 @@ struct ScopedIncident {
     files: Vec<r::IncidentFile>,
     personal: BTreeMap<String, u64>,
     subjects: u64,
+    /// `None` when no file could be classified (no share copies).
+    partners: Option<Vec<r::BusinessPartner>>,
+    technology: Option<Vec<r::Technology>>,
 }
 
 /// Runs the investigation. With a store, the plan's evidence is ingested into it first (only
@@ -358,10 +361,14 @@ fn scope(
 /// distinct personal data and people across an incident's files.
 fn classify_incident_files(plan: &Plan, scoper: &Scoper, incidents: usize) -> Vec<ScopedIncident> {
     let mut classified: BTreeMap<(String, String), ScanEntry> = BTreeMap::new();
+    let mut projects = breachscope_classify::projects::Projects::default();
     (0..incidents)
         .map(|n| {
             let mut files = Vec::new();
             let mut union: BTreeMap<String, BTreeSet<ValueHash>> = BTreeMap::new();
+            let mut partners = Partners::default();
+            let mut technology: BTreeMap<(String, String), r::Technology> = BTreeMap::new();
+            let mut any_classified = false;
             for ((share, path), reads) in scoper.files(n).into_iter().flatten() {
                 let entry = match (&plan.classifier, plan.shares.get(share)) {
                     (Some(c), Some(root)) => Some(
@@ -373,15 +380,47 @@ fn classify_incident_files(plan: &Plan, scoper: &Scoper, incidents: usize) -> Ve
                     _ => None,
                 };
                 let classification = entry.as_ref().and_then(|e| e.result.as_ref().ok());
+                let read_ok = entry.as_ref().filter(|e| e.result.is_ok());
                 if let Some(c) = classification {
+                    any_classified = true;
                     for (k, set) in &c.hashes {
                         union
                             .entry(k.clone())
                             .or_default()
                             .extend(set.iter().copied());
                     }
+                    partners.add(&c.partners);
+                    let technical = c.labels.iter().any(|l| {
+                        matches!(
+                            l.as_str(),
+                            "technical" | "export_controlled" | "infrastructure"
+                        )
+                    });
+                    if technical {
+                        let root = plan.shares.get(share).map(PathBuf::as_path);
+                        let directory = projects.directory(root, path);
+                        let t = technology
+                            .entry((share.clone(), directory.clone()))
+                            .or_insert_with(|| r::Technology {
+                                share: share.clone(),
+                                directory,
+                                kinds: BTreeMap::new(),
+                                files: 0,
+                                bytes: 0,
+                                markings: Vec::new(),
+                            });
+                        *t.kinds
+                            .entry(c.kind.clone().unwrap_or_else(|| "other".into()))
+                            .or_default() += 1;
+                        t.files += 1;
+                        t.bytes += read_ok.map_or(0, |e| e.size);
+                        for m in &c.markings {
+                            if !t.markings.contains(m) {
+                                t.markings.push(m.clone());
+                            }
+                        }
+                    }
                 }
-                let read_ok = entry.as_ref().filter(|e| e.result.is_ok());
                 files.push(r::IncidentFile {
                     share: share.clone(),
                     path: path.clone(),
@@ -396,6 +435,9 @@ fn classify_incident_files(plan: &Plan, scoper: &Scoper, incidents: usize) -> Ve
                         labels: c.labels.clone(),
                         encoding: c.encoding.clone(),
                         format: c.format.clone(),
+                        kind: c.kind.clone(),
+                        language: c.language.clone(),
+                        markings: c.markings.clone(),
                     }),
                 });
             }
@@ -415,9 +457,48 @@ fn classify_incident_files(plan: &Plan, scoper: &Scoper, incidents: usize) -> Ve
                 files,
                 personal,
                 subjects,
+                partners: any_classified.then(|| partners.into_list()),
+                technology: any_classified.then(|| technology.into_values().collect()),
             }
         })
         .collect()
+}
+
+/// The business partners of an incident's files: per Corporate Number, the name (the first
+/// file's that gives one), files and records.
+#[derive(Default)]
+struct Partners(BTreeMap<String, r::BusinessPartner>);
+
+impl Partners {
+    fn add(&mut self, found: &[breachscope_classify::partners::Partner]) {
+        for p in found {
+            let e =
+                self.0
+                    .entry(p.corporate_number.clone())
+                    .or_insert_with(|| r::BusinessPartner {
+                        corporate_number: p.corporate_number.clone(),
+                        name: None,
+                        files: 0,
+                        records: 0,
+                    });
+            e.files += 1;
+            e.records += p.records;
+            if e.name.is_none() {
+                e.name = p.name.clone();
+            }
+        }
+    }
+
+    /// Most files first, then by number.
+    fn into_list(self) -> Vec<r::BusinessPartner> {
+        let mut list: Vec<r::BusinessPartner> = self.0.into_values().collect();
+        list.sort_by(|a, b| {
+            b.files
+                .cmp(&a.files)
+                .then_with(|| a.corporate_number.cmp(&b.corporate_number))
+        });
+        list
+    }
 }
 
 /// The report: inputs, time range, incidents with their files and personal data, alerts and
@@ -461,6 +542,8 @@ fn assemble_report(
                 v.files = s.files;
                 v.personal_data = s.personal;
                 v.data_subjects_estimate = s.subjects;
+                v.business_partners = s.partners;
+                v.technology = s.technology;
                 v
             })
             .collect(),
@@ -539,6 +622,8 @@ pub(crate) fn incident_v1(i: &Incident) -> r::Incident {
         files: Vec::new(),
         personal_data: BTreeMap::new(),
         data_subjects_estimate: 0,
+        business_partners: None,
+        technology: None,
         alert_ids: i.alert_ids.clone(),
     }
 }

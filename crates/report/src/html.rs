@@ -336,6 +336,9 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                 },
                 top.data_subjects_estimate
             );
+            if let Some(sentence) = what_else(top) {
+                let _ = write!(h, "<p>{sentence}</p>");
+            }
             let _ = write!(
                 h,
                 "<p><strong>Where it went.</strong> {} were sent to {}.</p>",
@@ -448,10 +451,11 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
             );
         }
         h.push_str("</tbody></table>");
+        what_else_section(&mut h, incident);
         if !incident.files.is_empty() {
             let _ = write!(
                 h,
-                "<h3>Files read ({})</h3><table class=\"sortable files\"><thead><tr><th>share</th><th>path</th><th>reads</th><th>first access</th><th>last access</th><th>size</th><th>personal data (distinct values)</th><th>records</th><th>labels</th></tr></thead><tbody>",
+                "<h3>Files read ({})</h3><table class=\"sortable files\"><thead><tr><th>share</th><th>path</th><th>reads</th><th>first access</th><th>last access</th><th>size</th><th>kind</th><th>personal data (distinct values)</th><th>records</th><th>labels</th></tr></thead><tbody>",
                 incident.files.len()
             );
             for f in &incident.files {
@@ -463,13 +467,25 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                             .collect::<Vec<_>>()
                             .join(", "),
                         c.records_with_personal_data,
-                        c.labels.join(", "),
+                        c.labels
+                            .iter()
+                            .cloned()
+                            .chain(c.markings.iter().map(|m| format!("「{m}」")))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     ),
                     None => ("not scanned".into(), 0, String::new()),
                 };
+                let kind = f.classification.as_ref().map_or(String::new(), |c| {
+                    match (&c.kind, &c.language) {
+                        (Some(k), Some(l)) => format!("{} ({l})", k.replace('_', " ")),
+                        (Some(k), None) => k.replace('_', " "),
+                        _ => String::new(),
+                    }
+                });
                 let _ = write!(
                     h,
-                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}{}<td class=\"num\" data-sort=\"{}\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>{}{}<td class=\"num\" data-sort=\"{}\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
                     esc(&f.share),
                     esc(&f.path),
                     f.reads,
@@ -477,6 +493,7 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                     time_cell(&f.last_access),
                     f.size.unwrap_or(0),
                     f.size.map_or("—".into(), bytes),
+                    esc(&kind),
                     esc(&cats),
                     records,
                     esc(&labels)
@@ -520,6 +537,124 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
     h
 }
 
+/// The summary's sentence on what else was read: technical information by project, the
+/// markings found, and the business partners named in the files.
+fn what_else(incident: &Incident) -> Option<String> {
+    let technology = incident.technology.as_deref().unwrap_or_default();
+    let partners = incident.business_partners.as_deref().unwrap_or_default();
+    if technology.is_empty() && partners.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if !technology.is_empty() {
+        let files: u64 = technology.iter().map(|t| t.files).sum();
+        let bytes_read: u64 = technology.iter().map(|t| t.bytes).sum();
+        let names: Vec<String> = technology
+            .iter()
+            .take(5)
+            .map(|t| esc(&format!("{}/{}", t.share, t.directory)))
+            .collect();
+        let mut markings: Vec<&str> = Vec::new();
+        for m in technology.iter().flat_map(|t| &t.markings) {
+            if !markings.contains(&m.as_str()) {
+                markings.push(m);
+            }
+        }
+        parts.push(format!(
+            "<strong>technical information</strong> — {files} files ({}) in {} project{} ({}{})",
+            bytes(bytes_read),
+            technology.len(),
+            if technology.len() == 1 { "" } else { "s" },
+            names.join(", "),
+            if technology.len() > 5 { ", …" } else { "" }
+        ));
+        if !markings.is_empty() {
+            parts.push(format!(
+                "files marked {}",
+                esc(&markings
+                    .iter()
+                    .map(|m| format!("「{m}」"))
+                    .collect::<Vec<_>>()
+                    .join(" "))
+            ));
+        }
+    }
+    if !partners.is_empty() {
+        let named: Vec<String> = partners
+            .iter()
+            .take(3)
+            .map(|p| esc(p.name.as_deref().unwrap_or(&p.corporate_number)))
+            .collect();
+        parts.push(format!(
+            "information on <strong>{} business partner{}</strong> ({}{})",
+            partners.len(),
+            if partners.len() == 1 { "" } else { "s" },
+            named.join(", "),
+            if partners.len() > 3 { ", …" } else { "" }
+        ));
+    }
+    Some(format!(
+        "<strong>What else.</strong> The files read in {} also hold {}.",
+        esc(&incident.id),
+        parts.join("; ")
+    ))
+}
+
+/// An incident's "What else was read" section: technology by project, and the partner list
+/// to hand to the contracts team.
+fn what_else_section(h: &mut String, incident: &Incident) {
+    let technology = incident.technology.as_deref().unwrap_or_default();
+    let partners = incident.business_partners.as_deref().unwrap_or_default();
+    if technology.is_empty() && partners.is_empty() {
+        return;
+    }
+    h.push_str("<h3>What else was read</h3>");
+    if !technology.is_empty() {
+        h.push_str("<table class=\"sortable technology\"><thead><tr><th>share</th><th>project directory</th><th>files</th><th>size</th><th>kinds</th><th>markings</th></tr></thead><tbody>");
+        for t in technology {
+            let kinds: Vec<String> = t
+                .kinds
+                .iter()
+                .map(|(k, n)| format!("{} {n}", k.replace('_', " ")))
+                .collect();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\" data-sort=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&t.share),
+                esc(if t.directory.is_empty() {
+                    "(share root)"
+                } else {
+                    &t.directory
+                }),
+                t.files,
+                t.bytes,
+                bytes(t.bytes),
+                esc(&kinds.join(", ")),
+                esc(&t.markings.join(" "))
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+    if !partners.is_empty() {
+        let _ = write!(
+            h,
+            "<h4>Business partners whose information was read ({})</h4><p>For the contracts team: each company below appears in the files read, by its Corporate Number (法人番号, public) and the name written beside it.</p><table class=\"sortable partners\"><thead><tr><th>Corporate Number</th><th>name</th><th>files</th><th>records</th></tr></thead><tbody>",
+            partners.len()
+        );
+        for p in partners {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&p.corporate_number),
+                esc(p.name.as_deref().unwrap_or("—")),
+                p.files,
+                p.records
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,6 +676,8 @@ mod tests {
             files: Vec::new(),
             personal_data: BTreeMap::from([("email".to_owned(), people)]),
             data_subjects_estimate: people,
+            business_partners: None,
+            technology: None,
             alert_ids: Vec::new(),
         }
     }

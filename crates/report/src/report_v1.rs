@@ -152,6 +152,45 @@ pub struct Classification {
     pub encoding: String,
     /// Format.
     pub format: String,
+    /// What kind of content (`source_code`, `cad`, `firmware`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The language of source code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Confidentiality and export-control markings, as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub markings: Vec<String>,
+}
+
+/// A company whose information is in an incident's files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BusinessPartner {
+    /// The 13-digit Corporate Number (a public identifier, in clear).
+    pub corporate_number: String,
+    /// The company's name found beside it.
+    pub name: Option<String>,
+    /// Files holding it.
+    pub files: u64,
+    /// Table rows holding it (a document counts as one).
+    pub records: u64,
+}
+
+/// Technical information read, per project directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Technology {
+    /// Share.
+    pub share: String,
+    /// Share-relative directory of the project.
+    pub directory: String,
+    /// Kind → files.
+    pub kinds: BTreeMap<String, u64>,
+    /// Files.
+    pub files: u64,
+    /// Bytes.
+    pub bytes: u64,
+    /// Markings found in its files.
+    pub markings: Vec<String>,
 }
 
 /// A file of an incident.
@@ -206,6 +245,12 @@ pub struct Incident {
     pub personal_data: BTreeMap<String, u64>,
     /// Estimated people.
     pub data_subjects_estimate: u64,
+    /// The companies whose information is in `files`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_partners: Option<Vec<BusinessPartner>>,
+    /// Technical information read, by project directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technology: Option<Vec<Technology>>,
     /// Alerts.
     pub alert_ids: Vec<String>,
 }

@@ -180,7 +180,13 @@ impl Notifier {
                 .max()
                 .unwrap_or(incident.first_alert);
             let mut line = object(serde_json::to_value(incident_v1(incident)));
-            for scoped in ["files", "personal_data", "data_subjects_estimate"] {
+            for scoped in [
+                "files",
+                "personal_data",
+                "data_subjects_estimate",
+                "business_partners",
+                "technology",
+            ] {
                 line.remove(scoped);
             }
             line.insert("kind".into(), "incident".into());
