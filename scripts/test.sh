@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, clippy (warnings are errors), and the
 # unit and integration tests of the whole workspace. Installs poppler-utils (pdftotext),
-# chromium, softflowd, rsyslog, samba and smbclient when missing and running as root; everything
-# else comes through cargo.
+# chromium, softflowd, rsyslog, samba, smbclient and the CAD/firmware tools below when missing
+# and running as root; everything else comes through cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # PDF classification uses poppler's pdftotext and the report.html test Debian's headless
@@ -21,6 +21,22 @@ install softflowd softflowd
 install rsyslogd rsyslog
 install smbd samba
 install smbclient smbclient
+# The CAD, EDA and firmware detectors are tested on files real tools write
+# (crates/classify/tests/real_tools.rs): ezdxf, Open CASCADE, ADMesh, pcb-rnd, SRecord, the
+# ARM assembler, and KiCad's own files in kicad-templates (without recommended packages).
+install_quietly() {
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || { echo "note: $* not installed; their tests will skip"; return 0; }
+  apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1; } || echo "note: $* could not be installed; their tests will skip"
+}
+missing=()
+/usr/bin/python3 -c 'import ezdxf' 2>/dev/null || missing+=(python3-ezdxf)
+command -v DRAWEXE >/dev/null || missing+=(oce-draw)
+command -v admesh >/dev/null || missing+=(admesh)
+command -v pcb-rnd >/dev/null || missing+=(pcb-rnd-core pcb-rnd-io-standard pcb-rnd-io-alien pcb-rnd-export)
+command -v srec_cat >/dev/null || missing+=(srecord)
+command -v arm-none-eabi-as >/dev/null || missing+=(binutils-arm-none-eabi)
+[ -d /usr/share/kicad/template ] || missing+=(kicad-templates)
+[ ${#missing[@]} = 0 ] || install_quietly "${missing[@]}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

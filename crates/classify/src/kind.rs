@@ -665,11 +665,19 @@ fn is_configuration(text: &str) -> bool {
     }
     let mut lines = 0usize;
     let mut settings = 0usize;
+    // Inside a value quoted over several lines (a key or certificate in a `.env` file).
+    let mut quoted = false;
     for line in text.lines().take(500) {
         let l = line.trim();
+        let quotes = l.matches('"').count();
+        if quoted {
+            quoted = quotes % 2 == 0;
+            continue;
+        }
         if l.is_empty() || l.starts_with('#') || l.starts_with(';') || l.starts_with("//") {
             continue;
         }
+        quoted = quotes % 2 == 1;
         lines += 1;
         let key_value = |sep: char| {
             l.split_once(sep).is_some_and(|(k, _)| {

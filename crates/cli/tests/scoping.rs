@@ -97,6 +97,65 @@ fn scope_seed(seed: &str) {
         let w = t["personal_data"][category].as_f64().unwrap();
         assert!((g - w).abs() <= 0.05 * w, "{category}: {g} vs {w}");
     }
+    // What else was read: the business partners (Corporate Number, name, files, records) and
+    // the technology by project equal the answer key's over the same files.
+    if got == want {
+        let by_number = |v: &serde_json::Value| -> Vec<(String, String, u64, u64)> {
+            let mut list: Vec<_> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["corporate_number"].as_str().unwrap().to_owned(),
+                        p["name"].as_str().unwrap_or("").to_owned(),
+                        p["files"].as_u64().unwrap(),
+                        p["records"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            list.sort();
+            list
+        };
+        let partners = by_number(&top["business_partners"]);
+        assert!(partners.len() > 10, "{partners:?}");
+        assert!(
+            partners.iter().all(|p| !p.1.is_empty()),
+            "every partner named"
+        );
+        assert_eq!(partners, by_number(&t["business_partners"]));
+        let projects = |v: &serde_json::Value| -> Vec<String> {
+            let mut list: Vec<String> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    let mut markings: Vec<&str> = p["markings"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|m| m.as_str().unwrap())
+                        .collect();
+                    markings.sort();
+                    format!(
+                        "{}/{} {} {} {} {markings:?}",
+                        p["share"], p["directory"], p["kinds"], p["files"], p["bytes"]
+                    )
+                })
+                .collect();
+            list.sort();
+            list
+        };
+        let technology = projects(&top["technology"]);
+        assert!(technology.len() >= 3, "{technology:?}");
+        assert_eq!(technology, projects(&t["technology"]));
+    } else {
+        println!(
+            "seed {seed}: the files read differ from the answer key's; partners and technology not compared"
+        );
+    }
+    let html = std::fs::read_to_string(demo.join("out/report.html")).unwrap();
+    assert!(html.contains("What else was read") && html.contains("<strong>What else.</strong>"));
     let (g, w) = (
         top["bytes_exfiltrated"].as_f64().unwrap(),
         t["bytes_exfiltrated"].as_f64().unwrap(),

@@ -7,6 +7,7 @@ use crate::SimulateError;
 use crate::company::Company;
 use crate::ooxml;
 use crate::pii::{self, Planted, category as cat, plant};
+use crate::rnd;
 use crate::rng::Rng;
 use crate::scenario::Scenario;
 
@@ -26,6 +27,38 @@ pub struct ShareFile {
     /// Normalised values planted, by category (validated categories hold only values that pass
     /// their validator; near-misses are never recorded).
     pub planted: Planted,
+    /// What the file is: kind, language, content labels, markings, partners, project.
+    pub truth: ContentTruth,
+}
+
+/// A file's content as report-v1 classifies it: the answer key for kinds, labels, markings and
+/// business partners.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContentTruth {
+    /// report-v1 `classification.kind`.
+    pub kind: &'static str,
+    /// The language of source code.
+    pub language: Option<&'static str>,
+    /// Content labels: `technical`, `confidential`, `export_controlled`, `infrastructure`.
+    pub labels: Vec<&'static str>,
+    /// Confidentiality and export-control markings as written, in order of appearance
+    /// (confidentiality first).
+    pub markings: Vec<String>,
+    /// Corporate Number → (the name written beside it, table rows holding it; a document
+    /// counts as one).
+    pub partners: std::collections::BTreeMap<String, (Option<String>, u64)>,
+    /// The project directory (`projects/<name>`) of a file of an R&D project.
+    pub project: Option<String>,
+}
+
+impl ContentTruth {
+    fn partner(&mut self, number: &str, name: &str) {
+        let e = self
+            .partners
+            .entry(number.to_owned())
+            .or_insert((Some(name.to_owned()), 0));
+        e.1 += 1;
+    }
 }
 
 const FILLER: &[&str] = &[
@@ -78,12 +111,23 @@ fn encode(rng: &mut Rng, text: &str, allow_sjis: bool) -> (Vec<u8>, &'static str
     (text.as_bytes().to_vec(), "utf-8")
 }
 
-struct Made {
-    path: String,
-    bytes: Vec<u8>,
-    format: &'static str,
-    encoding: &'static str,
-    planted: Planted,
+pub(crate) struct Made {
+    pub(crate) path: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) format: &'static str,
+    pub(crate) encoding: &'static str,
+    pub(crate) planted: Planted,
+    pub(crate) truth: ContentTruth,
+}
+
+impl Made {
+    /// Sets the kind when the generator did not.
+    fn kind(mut self, kind: &'static str) -> Made {
+        if self.truth.kind.is_empty() {
+            self.truth.kind = kind;
+        }
+        self
+    }
 }
 
 fn rows_count(rng: &mut Rng, scenario: &Scenario) -> usize {
@@ -110,6 +154,7 @@ fn table(
             format: "xlsx",
             encoding: "binary",
             planted,
+            truth: ContentTruth::default(),
         });
     }
     let mut text = csv_line(&header);
@@ -125,6 +170,7 @@ fn table(
         format: "csv",
         encoding,
         planted,
+        truth: ContentTruth::default(),
     })
 }
 
@@ -135,6 +181,7 @@ fn customer_list(
     n: usize,
 ) -> Result<Made, SimulateError> {
     let mut planted = Planted::new();
+    let mut partners = ContentTruth::default();
     let header = [
         "顧客ID",
         "氏名",
@@ -154,6 +201,7 @@ fn customer_list(
     for k in 0..rows_n {
         let p = &c.customers[(offset + k * 7) % c.customers.len()];
         let o = &c.organisations[(offset + k) % c.organisations.len()];
+        partners.partner(&o.corporate_number, &o.name);
         plant(&mut planted, cat::PERSON_NAME, p.name.clone());
         plant(
             &mut planted,
@@ -177,7 +225,7 @@ fn customer_list(
         ]);
     }
     let xlsx = rng.chance(0.3);
-    table(
+    let mut m = table(
         rng,
         format!("顧客/顧客リスト_{n:03}"),
         header,
@@ -185,12 +233,16 @@ fn customer_list(
         planted,
         xlsx,
         true,
-    )
+    )?;
+    m.truth = partners;
+    Ok(m)
 }
 
 fn quote(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError> {
     let mut planted = Planted::new();
     let o = &c.organisations[rng.below(c.organisations.len() as u64) as usize];
+    let mut truth = ContentTruth::default();
+    truth.partner(&o.corporate_number, &o.name);
     let p = &c.customers[rng.below(c.customers.len() as u64) as usize];
     plant(
         &mut planted,
@@ -250,12 +302,15 @@ fn quote(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError> {
         format: "xlsx",
         encoding: "binary",
         planted,
+        truth,
     })
 }
 
 fn contract(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError> {
     let mut planted = Planted::new();
     let a = &c.organisations[rng.below(c.organisations.len() as u64) as usize];
+    let mut truth = ContentTruth::default();
+    truth.partner(&a.corporate_number, &a.name);
     let rep = &c.customers[rng.below(c.customers.len() as u64) as usize];
     plant(
         &mut planted,
@@ -286,6 +341,7 @@ fn contract(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError>
         format: "docx",
         encoding: "binary",
         planted,
+        truth,
     })
 }
 
@@ -313,6 +369,7 @@ fn minutes(rng: &mut Rng, c: &Company, n: usize, dir: &str) -> Result<Made, Simu
         format: "text",
         encoding,
         planted,
+        truth: ContentTruth::default(),
     })
 }
 
@@ -470,6 +527,7 @@ fn evaluation(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateErro
         format: "docx",
         encoding: "binary",
         planted,
+        truth: ContentTruth::default(),
     })
 }
 
@@ -520,6 +578,7 @@ fn card_payments(
 
 fn invoices(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError> {
     let mut planted = Planted::new();
+    let mut truth = ContentTruth::default();
     let mut rows = vec![
         ["取引先", "法人番号", "振込先", "IBAN", "請求額"]
             .map(String::from)
@@ -527,6 +586,7 @@ fn invoices(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError>
     ];
     for _ in 0..rng.range(10, 60) {
         let o = &c.organisations[rng.below(c.organisations.len() as u64) as usize];
+        truth.partner(&o.corporate_number, &o.name);
         plant(
             &mut planted,
             cat::CORPORATE_NUMBER,
@@ -555,50 +615,8 @@ fn invoices(rng: &mut Rng, c: &Company, n: usize) -> Result<Made, SimulateError>
         format: "xlsx",
         encoding: "binary",
         planted,
+        truth,
     })
-}
-
-fn source_file(rng: &mut Rng, n: usize) -> Made {
-    let mut planted = Planted::new();
-    let lang = rng.below(3);
-    let mut text = String::new();
-    let (ext, comment) = match lang {
-        0 => ("py", "#"),
-        1 => ("rs", "//"),
-        _ => ("js", "//"),
-    };
-    text.push_str(&format!("{comment} module {n}: internal tooling\n"));
-    if rng.chance(0.15) {
-        let (id, secret) = pii::cloud_key(rng);
-        plant(&mut planted, cat::CLOUD_ACCESS_KEY, id.clone());
-        text.push_str(&format!(
-            "AWS_ACCESS_KEY_ID = \"{id}\"\nAWS_SECRET_ACCESS_KEY = \"{secret}\"\n"
-        ));
-    }
-    if rng.chance(0.1) {
-        let token = pii::api_token(rng);
-        plant(&mut planted, cat::API_TOKEN, token.clone());
-        text.push_str(&format!("GITHUB_TOKEN = \"{token}\"\n"));
-    }
-    if rng.chance(0.1) {
-        let pw = pii::password(rng);
-        plant(&mut planted, cat::PASSWORD, pw.clone());
-        text.push_str(&format!("db_password = \"{pw}\"\n"));
-    }
-    for f in 0..rng.range(10, 80) {
-        match lang {
-            0 => text.push_str(&format!("\ndef handler_{f}(items, limit=100):\n    total = 0\n    for item in items[:limit]:\n        total += item.get(\"size\", 0)\n    return total\n")),
-            1 => text.push_str(&format!("\npub fn handler_{f}(items: &[u64], limit: usize) -> u64 {{\n    items.iter().take(limit).sum()\n}}\n")),
-            _ => text.push_str(&format!("\nexport function handler{f}(items, limit = 100) {{\n  return items.slice(0, limit).reduce((a, b) => a + b.size, 0);\n}}\n")),
-        }
-    }
-    Made {
-        path: format!("src/module_{n:04}.{ext}"),
-        bytes: text.into_bytes(),
-        format: "source",
-        encoding: "utf-8",
-        planted,
-    }
 }
 
 fn settings(rng: &mut Rng, n: usize) -> Made {
@@ -627,6 +645,7 @@ fn settings(rng: &mut Rng, n: usize) -> Made {
         format: "text",
         encoding: "utf-8",
         planted,
+        truth: ContentTruth::default(),
     }
 }
 
@@ -661,21 +680,6 @@ fn test_users(rng: &mut Rng, s: &Scenario, n: usize) -> Result<Made, SimulateErr
     )
 }
 
-fn design_doc(rng: &mut Rng, n: usize) -> Result<Made, SimulateError> {
-    let mut paragraphs = vec![format!("設計書 第{n}版")];
-    for _ in 0..rng.range(10, 50) {
-        paragraphs.push(filler(rng, 4));
-    }
-    let bytes = ooxml::docx(&paragraphs)?;
-    Ok(Made {
-        path: format!("docs/設計書_{n:04}.docx"),
-        bytes,
-        format: "docx",
-        encoding: "binary",
-        planted: Planted::new(),
-    })
-}
-
 fn business_cards(
     rng: &mut Rng,
     c: &Company,
@@ -683,6 +687,7 @@ fn business_cards(
     n: usize,
 ) -> Result<Made, SimulateError> {
     let mut planted = Planted::new();
+    let mut partners = ContentTruth::default();
     let header = ["氏名", "会社名", "法人番号", "メールアドレス", "電話番号"]
         .map(String::from)
         .to_vec();
@@ -691,6 +696,7 @@ fn business_cards(
     for k in 0..rows_count(rng, s) / 2 + 1 {
         let p = &c.customers[(offset + k * 11) % c.customers.len()];
         let o = &c.organisations[(offset + k * 3) % c.organisations.len()];
+        partners.partner(&o.corporate_number, &o.name);
         plant(&mut planted, cat::PERSON_NAME, p.name.clone());
         plant(
             &mut planted,
@@ -707,7 +713,7 @@ fn business_cards(
             p.phone.text.clone(),
         ]);
     }
-    table(
+    let mut m = table(
         rng,
         format!("名刺/名刺一覧_{n:03}"),
         header,
@@ -715,7 +721,9 @@ fn business_cards(
         planted,
         false,
         true,
-    )
+    )?;
+    m.truth = partners;
+    Ok(m)
 }
 
 fn notice(rng: &mut Rng, n: usize) -> Result<Made, SimulateError> {
@@ -737,6 +745,7 @@ fn notice(rng: &mut Rng, n: usize) -> Result<Made, SimulateError> {
         format: "text",
         encoding,
         planted,
+        truth: ContentTruth::default(),
     })
 }
 
@@ -757,6 +766,7 @@ fn it_ledger(c: &Company, n: usize) -> Made {
         format: "csv",
         encoding: "utf-8",
         planted,
+        truth: ContentTruth::default(),
     }
 }
 
@@ -770,42 +780,54 @@ pub fn write_shares(
     let per_share = scenario.company.files_per_share as usize;
     for dept in &company.departments {
         let mut rng = Rng::new(scenario.seed, &format!("share:{}", dept.name));
+        let mut rnd_rng = Rng::new(scenario.seed, &format!("rnd:{}", dept.name));
         let mut made: Vec<Made> = Vec::new();
         for n in 0..per_share {
             let roll = rng.below(100);
             let m = match dept.name.as_str() {
                 "sales" => match roll {
-                    0..=29 => customer_list(&mut rng, company, scenario, n)?,
-                    30..=59 => quote(&mut rng, company, n)?,
-                    60..=79 => contract(&mut rng, company, n)?,
-                    _ => minutes(&mut rng, company, n, "議事録")?,
+                    0..=29 => customer_list(&mut rng, company, scenario, n)?.kind("table"),
+                    30..=59 => quote(&mut rng, company, n)?.kind("table"),
+                    60..=79 => contract(&mut rng, company, n)?.kind("office_document"),
+                    _ => minutes(&mut rng, company, n, "議事録")?.kind("text"),
                 },
                 "hr" => match roll {
-                    0..=19 => employee_roster(&mut rng, company, n)?,
-                    20..=44 => applicants(&mut rng, company, scenario, n)?,
-                    45..=64 => payroll(&mut rng, company, n)?,
-                    _ => evaluation(&mut rng, company, n)?,
+                    0..=19 => employee_roster(&mut rng, company, n)?.kind("table"),
+                    20..=44 => applicants(&mut rng, company, scenario, n)?.kind("table"),
+                    45..=64 => payroll(&mut rng, company, n)?.kind("table"),
+                    _ => evaluation(&mut rng, company, n)?.kind("office_document"),
                 },
                 "finance" => match roll {
-                    0..=34 => card_payments(&mut rng, company, scenario, n)?,
-                    35..=69 => invoices(&mut rng, company, n)?,
-                    _ => minutes(&mut rng, company, n, "経費")?,
+                    0..=34 => card_payments(&mut rng, company, scenario, n)?.kind("table"),
+                    35..=69 => invoices(&mut rng, company, n)?.kind("table"),
+                    _ => minutes(&mut rng, company, n, "経費")?.kind("text"),
                 },
-                "engineering" => match roll {
-                    0..=49 => source_file(&mut rng, n),
-                    50..=59 => settings(&mut rng, n),
-                    60..=79 => test_users(&mut rng, scenario, n)?,
-                    _ => design_doc(&mut rng, n)?,
-                },
+                "engineering" => {
+                    // The R&D projects ([`crate::rnd`]), from their own stream so that the
+                    // other shares' files stay as they were.
+                    let project =
+                        &rnd::PROJECTS[rnd_rng.below(rnd::PROJECTS.len() as u64) as usize];
+                    match roll {
+                        0..=29 => rnd::source(&mut rnd_rng, project, n),
+                        30..=41 => rnd::design_document(&mut rnd_rng, project, n)?,
+                        42..=51 => rnd::measurements(&mut rnd_rng, project, n)?,
+                        52..=61 => rnd::cad(&mut rnd_rng, project, n),
+                        62..=69 => rnd::firmware(&mut rnd_rng, project, n),
+                        70..=74 => rnd::export_determination(&mut rnd_rng, project, n),
+                        75..=79 => rnd::near_miss_note(&mut rnd_rng, n),
+                        80..=87 => settings(&mut rng, n).kind("configuration"),
+                        _ => test_users(&mut rng, scenario, n)?.kind("table"),
+                    }
+                }
                 "it" => match roll {
-                    0..=29 => it_ledger(company, n),
-                    30..=59 => settings(&mut rng, n),
-                    _ => minutes(&mut rng, company, n, "手順書")?,
+                    0..=29 => it_ledger(company, n).kind("table"),
+                    30..=59 => settings(&mut rng, n).kind("configuration"),
+                    _ => minutes(&mut rng, company, n, "手順書")?.kind("text"),
                 },
                 _ => match roll {
-                    0..=39 => business_cards(&mut rng, company, scenario, n)?,
-                    40..=79 => notice(&mut rng, n)?,
-                    _ => minutes(&mut rng, company, n, "議事録")?,
+                    0..=39 => business_cards(&mut rng, company, scenario, n)?.kind("table"),
+                    40..=79 => notice(&mut rng, n)?.kind("text"),
+                    _ => minutes(&mut rng, company, n, "議事録")?.kind("text"),
                 },
             };
             made.push(m);
@@ -823,6 +845,7 @@ pub fn write_shares(
                 format: m.format,
                 encoding: m.encoding,
                 planted: m.planted,
+                truth: m.truth,
             });
         }
     }

@@ -15,7 +15,8 @@ use crate::content::{self, ShareFile};
 use crate::logs::{AuditLine, ConnRow, DnsRow, ZeekArchive, write_audit_day};
 use crate::scenario::Scenario;
 use crate::truth::{
-    Counts, HostTruth, IncidentFileTruth, IntrusionTruth, Layout, Period, TrapTruth, Truth,
+    Counts, HostTruth, IncidentFileTruth, IntrusionTruth, Layout, PartnerTruth, Period,
+    TechnologyTruth, TrapTruth, Truth,
 };
 
 /// Progress of a generation: a stage name, done and total units.
@@ -331,6 +332,8 @@ impl Observer {
             .unwrap_or(end);
         let mut incident_files = Vec::new();
         let mut personal: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut partners: BTreeMap<String, PartnerTruth> = BTreeMap::new();
+        let mut technology: BTreeMap<(String, String), TechnologyTruth> = BTreeMap::new();
         for (&i, times) in &self.reads {
             let within: Vec<Micros> = times
                 .iter()
@@ -341,6 +344,46 @@ impl Observer {
                 continue;
             }
             let f = &files[i];
+            for (number, (name, records)) in &f.truth.partners {
+                let p = partners
+                    .entry(number.clone())
+                    .or_insert_with(|| PartnerTruth {
+                        corporate_number: number.clone(),
+                        name: None,
+                        files: 0,
+                        records: 0,
+                    });
+                p.files += 1;
+                p.records += records;
+                if p.name.is_none() {
+                    p.name = name.clone();
+                }
+            }
+            if let Some(project) = &f.truth.project
+                && f.truth
+                    .labels
+                    .iter()
+                    .any(|l| matches!(*l, "technical" | "export_controlled" | "infrastructure"))
+            {
+                let t = technology
+                    .entry((f.share.clone(), project.clone()))
+                    .or_insert_with(|| TechnologyTruth {
+                        share: f.share.clone(),
+                        directory: project.clone(),
+                        kinds: BTreeMap::new(),
+                        files: 0,
+                        bytes: 0,
+                        markings: Vec::new(),
+                    });
+                *t.kinds.entry(f.truth.kind.to_owned()).or_default() += 1;
+                t.files += 1;
+                t.bytes += f.size;
+                for m in &f.truth.markings {
+                    if !t.markings.contains(m) {
+                        t.markings.push(m.clone());
+                    }
+                }
+            }
             for (category, values) in &f.planted {
                 personal
                     .entry(category.clone())
@@ -382,6 +425,8 @@ impl Observer {
                 .into_iter()
                 .map(|(k, v)| (k, v.len() as u64))
                 .collect(),
+            business_partners: partners.into_values().collect(),
+            technology: technology.into_values().collect(),
             bytes_exfiltrated: self.exfil_conns.iter().map(|c| c.2).sum(),
             c2_connections: self.c2_connections,
             collection_nights: nights,

@@ -17,6 +17,7 @@ pub mod content;
 pub mod logs;
 pub mod ooxml;
 pub mod pii;
+pub mod rnd;
 pub mod rng;
 pub mod scenario;
 pub mod truth;

@@ -102,10 +102,7 @@ pub fn docx(paragraphs: &[String]) -> Result<Vec<u8>, SimulateError> {
 <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#,
     );
     for p in paragraphs {
-        document.push_str(&format!(
-            "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
-            xml_escape(p)
-        ));
+        document.push_str(&paragraph(p));
     }
     document.push_str("<w:sectPr/></w:body></w:document>");
     package(&[
@@ -113,6 +110,85 @@ pub fn docx(paragraphs: &[String]) -> Result<Vec<u8>, SimulateError> {
         ("_rels/.rels", RELS.replace("TARGET", "word/document.xml")),
         ("word/document.xml", document),
     ])
+}
+
+fn paragraph(text: &str) -> String {
+    format!(
+        "<w:p><w:r><w:t xml:space=\"preserve\">{}</w:t></w:r></w:p>",
+        xml_escape(text)
+    )
+}
+
+/// A DOCX document with an optional page header and footer (printed on every page, where
+/// confidentiality markings usually stand).
+pub fn docx_with_margins(
+    paragraphs: &[String],
+    header: Option<&str>,
+    footer: Option<&str>,
+) -> Result<Vec<u8>, SimulateError> {
+    const W: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    const R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let mut overrides = String::from(
+        r#"<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>"#,
+    );
+    let mut rels = String::new();
+    let mut references = String::new();
+    let mut parts: Vec<(&str, String)> = Vec::new();
+    for (kind, text, part, id) in [
+        ("header", header, "word/header1.xml", "rIdHeader"),
+        ("footer", footer, "word/footer1.xml", "rIdFooter"),
+    ] {
+        let Some(text) = text else { continue };
+        let tag = if kind == "header" { "hdr" } else { "ftr" };
+        overrides.push_str(&format!(
+            r#"<Override PartName="/{part}" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}+xml"/>"#
+        ));
+        rels.push_str(&format!(
+            r#"<Relationship Id="{id}" Type="{R}/{kind}" Target="{}"/>"#,
+            &part[5..]
+        ));
+        references.push_str(&format!(
+            r#"<w:{kind}Reference w:type="default" r:id="{id}"/>"#
+        ));
+        parts.push((
+            part,
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:{tag} xmlns:w="{W}" xmlns:r="{R}">{}</w:{tag}>"#,
+                paragraph(text)
+            ),
+        ));
+    }
+    let content_types = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>{overrides}</Types>"#
+    );
+    let mut document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>"#
+    );
+    for p in paragraphs {
+        document.push_str(&paragraph(p));
+    }
+    document.push_str(&format!(
+        "<w:sectPr>{references}</w:sectPr></w:body></w:document>"
+    ));
+    let mut entries: Vec<(&str, String)> = vec![
+        ("[Content_Types].xml", content_types),
+        ("_rels/.rels", RELS.replace("TARGET", "word/document.xml")),
+        ("word/document.xml", document),
+    ];
+    if !rels.is_empty() {
+        entries.push((
+            "word/_rels/document.xml.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+            ),
+        ));
+    }
+    entries.extend(parts);
+    package(&entries)
 }
 
 #[cfg(test)]

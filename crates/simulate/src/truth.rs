@@ -84,12 +84,48 @@ pub struct IntrusionTruth {
     pub files: Vec<IncidentFileTruth>,
     /// Category → distinct normalised values over those files.
     pub personal_data: BTreeMap<String, u64>,
+    /// The companies whose Corporate Numbers those files hold, by number.
+    #[serde(default)]
+    pub business_partners: Vec<PartnerTruth>,
+    /// The technical information among those files, by share and project directory.
+    #[serde(default)]
+    pub technology: Vec<TechnologyTruth>,
     /// Payload bytes sent to the exfiltration address.
     pub bytes_exfiltrated: u64,
     /// Connections to the C2 address.
     pub c2_connections: u64,
     /// Nights with collection (including the spike night).
     pub collection_nights: u64,
+}
+
+/// A business partner in the incident's files (report-v1 `business_partners`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartnerTruth {
+    /// Corporate Number.
+    pub corporate_number: String,
+    /// The name written beside it.
+    pub name: Option<String>,
+    /// Files holding it.
+    pub files: u64,
+    /// Table rows holding it (a document counts as one).
+    pub records: u64,
+}
+
+/// Technical information read from one project (report-v1 `technology`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TechnologyTruth {
+    /// Share.
+    pub share: String,
+    /// Project directory.
+    pub directory: String,
+    /// Kind → files.
+    pub kinds: BTreeMap<String, u64>,
+    /// Files.
+    pub files: u64,
+    /// Bytes.
+    pub bytes: u64,
+    /// Markings, in the order the files were listed.
+    pub markings: Vec<String>,
 }
 
 /// A benign trap and its entities.
