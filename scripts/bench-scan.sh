@@ -15,6 +15,8 @@
 #                                 same cells as CSV and the same paragraphs as lines)
 #   code                          Rust/Python/Java/YAML/INI/.env with keys, tokens, passwords,
 #                                 PEM keys
+#   cad                           CAD/EDA exports: ASCII DXF, STEP, ASCII STL, Gerber
+#   firmware                      Intel HEX, Motorola S-record, raw Cortex-M flash images
 #   mixed                         three files of each kind above (rg: their UTF-8 text twins)
 #
 # Each kind is 20–60 files (so two threads can split the work), the corpus ~MB megabytes in
@@ -26,6 +28,7 @@
 #                                               # csv-sjis; prose-ja = the five encodings)
 #   PROFILE=numeric scripts/bench-scan.sh       # perf record -g of a 1-thread scan of one kind
 #   PRESIDIO=1 scripts/bench-scan.sh            # also Presidio's recognizers on 3 prose files
+#   BASELINE=old/breachscope scripts/bench-scan.sh  # an older build timed beside this one
 #
 # Prints one table per kind — median wall time, CPU time, MB/s wall and per core (of the bytes
 # each command reads), rg time ÷ scan time at the same thread count (≥ 0.8 is the target) and
@@ -186,17 +189,20 @@ else:
     kinds = [l.split("\t") for l in open(manifest, encoding="utf-8").read().splitlines()]
     done = [k for k in kinds if os.path.exists(os.path.join(bench_dir, f"scan-{k[0]}.json"))
             and k[0] in sys.argv[5:]]
-    H = ("kind", "MB", "scan 1t MB/s", "rg 1t MB/s", "vs rg 1t", "vs rg 2t", "scan 2t speed-up", "cat MB/s")
-    lines = [f"{H[0]:20} {H[1]:>6} {H[2]:>12} {H[3]:>10} {H[4]:>8} {H[5]:>8} {H[6]:>16} {H[7]:>8}"]
-    md = ["| " + " | ".join(H) + " |", "|---" + "|---:" * 7 + "|"]
+    H = ("kind", "MB", "scan 1t MB/s", "rg 1t MB/s", "vs rg 1t", "vs rg 2t", "scan 2t speed-up", "cat MB/s", "vs baseline 1t", "vs baseline 2t")
+    lines = [f"{H[0]:20} {H[1]:>6} {H[2]:>12} {H[3]:>10} {H[4]:>8} {H[5]:>8} {H[6]:>16} {H[7]:>8} {H[8]:>14} {H[9]:>14}"]
+    md = ["| " + " | ".join(H) + " |", "|---" + "|---:" * 9 + "|"]
     for k in done:
         sizes, out = rows(k[0], bench_dir, os.path.join(os.path.dirname(manifest), k[1]),
                           os.path.join(os.path.dirname(manifest), k[2]))
         r = {o[0]: o for o in out}
         s1, s2 = r["breachscope scan, 1 thread"], r["breachscope scan, 2 threads"]
         g1, cat = r["rg -o, 1 thread"], r["cat (floor)"]
-        vals = (k[0], f"{sizes['files'] / 1e6:.1f}", f"{s1[3]:.1f}", f"{g1[3]:.1f}", s1[5], s2[5], s2[6], f"{cat[3]:.0f}")
-        lines.append(f"{vals[0]:20} {vals[1]:>6} {vals[2]:>12} {vals[3]:>10} {vals[4]:>8} {vals[5]:>8} {vals[6]:>16} {vals[7]:>8}")
+        b1, b2 = r.get("baseline scan, 1 thread"), r.get("baseline scan, 2 threads")
+        vb1 = f"{b1[1] / s1[1]:.2f}" if b1 else ""
+        vb2 = f"{b2[1] / s2[1]:.2f}" if b2 else ""
+        vals = (k[0], f"{sizes['files'] / 1e6:.1f}", f"{s1[3]:.1f}", f"{g1[3]:.1f}", s1[5], s2[5], s2[6], f"{cat[3]:.0f}", vb1, vb2)
+        lines.append(f"{vals[0]:20} {vals[1]:>6} {vals[2]:>12} {vals[3]:>10} {vals[4]:>8} {vals[5]:>8} {vals[6]:>16} {vals[7]:>8} {vals[8]:>14} {vals[9]:>14}")
         md.append("| " + " | ".join(vals) + " |")
     print("\nSummary (MB/s of the bytes each command reads; vs rg = rg time ÷ scan time)")
     print("\n".join(lines))
@@ -209,7 +215,19 @@ PY
 }
 
 ran=()
+# BASELINE=path/to/an/older/breachscope: its scan is timed beside this one (the same files,
+# 1 and 2 threads) and the summary gives "vs baseline" (baseline median ÷ this median: 1.00 is
+# unchanged, below 1 slower).
+if [ -n "${BASELINE:-}" ]; then
+  cp "$BASELINE" "$BENCH_DIR/bin/breachscope-baseline"
+  BASELINE="$BENCH_DIR/bin/breachscope-baseline"
+fi
 while IFS=$'\t' read -r kind files rg_dir encoding desc; do
+  baseline_cmds=()
+  if [ -n "${BASELINE:-}" ]; then
+    baseline_cmds=(-n "baseline scan, 1 thread" "$(q "$BASELINE") scan --no-cache --threads 1 --key $(q "$key") $(q "$corpus/$files")"
+      -n "baseline scan, 2 threads" "$(q "$BASELINE") scan --no-cache --threads 2 --key $(q "$key") $(q "$corpus/$files")")
+  fi
   selected "$kind" || continue
   ran+=("$kind")
   files="$corpus/$files"
@@ -238,7 +256,8 @@ PY
     -n "breachscope scan, 1 thread" "$(q "$B") scan --no-cache --threads 1 --key $(q "$key") $(q "$files")" \
     -n "breachscope scan, 2 threads" "$(q "$B") scan --no-cache --threads 2 --key $(q "$key") $(q "$files")" \
     -n "rg -o, 1 thread" "rg -j1 -o $enc -f $(q "$patterns") $(q "$rg_dir"); test \$? -le 1" \
-    -n "rg -o, 2 threads" "rg -j2 -o $enc -f $(q "$patterns") $(q "$rg_dir"); test \$? -le 1"
+    -n "rg -o, 2 threads" "rg -j2 -o $enc -f $(q "$patterns") $(q "$rg_dir"); test \$? -le 1" \
+    "${baseline_cmds[@]}"
   report kind "$kind" "$BENCH_DIR" "$files" "$rg_dir" "$count" "$desc"
 done <"$corpus/manifest.tsv"
 [ "${#ran[@]}" -gt 0 ] || { echo "KINDS=$KINDS names no kind ($(cut -f1 "$corpus/manifest.tsv" | paste -sd' '))" >&2; exit 1; }

@@ -1,4 +1,5 @@
-//! Content classification of arbitrary file bytes: format sniffing, decoding, CSV rows,
+//! Content classification of arbitrary file bytes: format sniffing, content kinds (CAD, EDA and
+//! firmware magic, source languages), markings and partners, decoding, CSV rows,
 //! workbooks (XLSX parts, calamine for XLS/ODS), DOCX/PPTX text, archives and the patterns.
 #![no_main]
 

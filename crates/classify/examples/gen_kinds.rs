@@ -29,7 +29,7 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 const KB: usize = 1 << 10;
 const MB: usize = 1 << 20;
 /// Directories (kinds and encodings) that share the corpus size equally.
-const SHARES: usize = 14;
+const SHARES: usize = 16;
 /// Files of each kind copied into the mixed share.
 const MIXED_PER_KIND: usize = 3;
 
@@ -765,7 +765,46 @@ fn main() -> Result<()> {
         c.write(code, &name, text.as_bytes(), None, None)?;
     }
 
-    // 9. A share of a few files of each kind; twins are their UTF-8 texts.
+    // 9. CAD and EDA exports (ASCII DXF, STEP, ASCII STL, Gerber) of 100 kB–5 MB: long runs of
+    // coordinates, as a mechanical or board design share holds.
+    let cad = c.kind(
+        "cad",
+        "CAD/EDA exports: ASCII DXF, STEP, ASCII STL, Gerber (coordinates)",
+        "auto",
+        false,
+    )?;
+    let mut cad_rng = rng.fork("cad");
+    for (i, size) in sizes(&mut rng.fork("cad-sizes"), budget, 100 * KB, 5 * MB)
+        .into_iter()
+        .enumerate()
+    {
+        let (ext, text) = cad_file(&mut cad_rng, i % 4, size);
+        c.write(
+            cad,
+            &format!("part_{i:03}.{ext}"),
+            text.as_bytes(),
+            None,
+            None,
+        )?;
+    }
+
+    // 10. Firmware images: Intel HEX and S-record text, raw Cortex-M flash images.
+    let firmware = c.kind(
+        "firmware",
+        "firmware: Intel HEX, Motorola S-record, raw Cortex-M images",
+        "auto",
+        false,
+    )?;
+    let mut fw_rng = rng.fork("firmware");
+    for (i, size) in sizes(&mut rng.fork("firmware-sizes"), budget, 100 * KB, 5 * MB)
+        .into_iter()
+        .enumerate()
+    {
+        let (ext, bytes) = firmware_file(&mut fw_rng, i % 3, size);
+        c.write(firmware, &format!("fw_{i:03}.{ext}"), &bytes, None, None)?;
+    }
+
+    // 11. A share of a few files of each kind; twins are their UTF-8 texts.
     let mixed = c.kind(
         "mixed",
         format!(
@@ -788,7 +827,8 @@ fn main() -> Result<()> {
         .collect();
     for (name, path, text) in picks {
         let bytes = std::fs::read(&path)?;
-        let twin = std::fs::read_to_string(&text)?;
+        // (a raw firmware image has no text: its twin is its bytes read as UTF-8, lossily)
+        let twin = String::from_utf8_lossy(&std::fs::read(&text)?).into_owned();
         let twin_name = match text.extension().and_then(|e| e.to_str()) {
             Some(ext) => format!("{}.{ext}", name.rsplit_once('.').map_or(&*name, |n| n.0)),
             None => name.clone(),
@@ -827,4 +867,136 @@ fn dir_size(dir: &Path) -> Result<u64> {
         total += entry?.metadata()?.len();
     }
     Ok(total)
+}
+
+/// A CAD or EDA export of about `size` bytes: ASCII DXF, STEP, ASCII STL or Gerber.
+fn cad_file(rng: &mut Rng, which: usize, size: usize) -> (&'static str, String) {
+    let mut s = String::new();
+    let mut k = 0u64;
+    let coordinate = |rng: &mut Rng| rng.uniform(-500.0, 500.0);
+    match which {
+        0 => {
+            s.push_str("  0\nSECTION\n  2\nHEADER\n  9\n$ACADVER\n  1\nAC1024\n  0\nENDSEC\n  0\nSECTION\n  2\nENTITIES\n");
+            while s.len() < size {
+                let _ = write!(
+                    s,
+                    "  0\nLINE\n  5\n{k:X}\n  8\n0\n 10\n{:.6}\n 20\n{:.6}\n 30\n0.0\n 11\n{:.6}\n 21\n{:.6}\n 31\n0.0\n",
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng)
+                );
+                k += 1;
+            }
+            s.push_str("  0\nENDSEC\n  0\nEOF\n");
+            ("dxf", s)
+        }
+        1 => {
+            s.push_str("ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION(('housing'),'2;1');\nFILE_NAME('housing.step','2025-01-01T00:00:00',(''),(''),'','','');\nFILE_SCHEMA(('AUTOMOTIVE_DESIGN'));\nENDSEC;\nDATA;\n");
+            while s.len() < size {
+                k += 1;
+                let _ = writeln!(
+                    s,
+                    "#{k}=CARTESIAN_POINT('',({:.6},{:.6},{:.6}));",
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng)
+                );
+            }
+            s.push_str("ENDSEC;\nEND-ISO-10303-21;\n");
+            ("step", s)
+        }
+        2 => {
+            s.push_str("solid housing\n");
+            while s.len() < size {
+                let _ = write!(
+                    s,
+                    "  facet normal 0 0 1\n    outer loop\n      vertex {:.6e} {:.6e} {:.6e}\n      vertex {:.6e} {:.6e} {:.6e}\n      vertex {:.6e} {:.6e} {:.6e}\n    endloop\n  endfacet\n",
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng),
+                    coordinate(rng)
+                );
+            }
+            s.push_str("endsolid housing\n");
+            ("stl", s)
+        }
+        _ => {
+            s.push_str(
+                "G04 main board, top copper*\n%FSLAX46Y46*%\n%MOMM*%\n%ADD10C,0.250000*%\nD10*\n",
+            );
+            while s.len() < size {
+                let _ = writeln!(
+                    s,
+                    "X{}Y{}D02*\nX{}Y{}D01*",
+                    rng.range(0, 200_000_000),
+                    rng.range(0, 150_000_000),
+                    rng.range(0, 200_000_000),
+                    rng.range(0, 150_000_000)
+                );
+            }
+            s.push_str("M02*\n");
+            ("gbr", s)
+        }
+    }
+}
+
+/// A firmware image of about `size` bytes: Intel HEX, S-record or a raw Cortex-M image.
+fn firmware_file(rng: &mut Rng, which: usize, size: usize) -> (&'static str, Vec<u8>) {
+    // Code-like bytes: random, with runs of erased flash.
+    let raw = size / if which == 2 { 1 } else { 3 };
+    let mut image = Vec::with_capacity(raw);
+    image.extend_from_slice(&0x2002_0000u32.to_le_bytes());
+    for _ in 0..15 {
+        image.extend_from_slice(&(0x0800_0201u32 + 2 * rng.range(0, 4096) as u32).to_le_bytes());
+    }
+    while image.len() < raw {
+        if rng.chance(0.02) {
+            image.extend(std::iter::repeat_n(0xffu8, 256));
+        } else {
+            image.push(rng.range(0, 256) as u8);
+        }
+    }
+    let checksum = |record: &[u8]| record.iter().fold(0u8, |a, &b| a.wrapping_add(b));
+    match which {
+        0 => {
+            let mut s = String::new();
+            for (i, chunk) in image.chunks(16).enumerate() {
+                let address = (i * 16) as u16;
+                let mut record = vec![chunk.len() as u8, (address >> 8) as u8, address as u8, 0];
+                record.extend_from_slice(chunk);
+                let sum = checksum(&record).wrapping_neg();
+                s.push(':');
+                for b in record.iter().chain([&sum]) {
+                    let _ = write!(s, "{b:02X}");
+                }
+                s.push_str("\r\n");
+            }
+            s.push_str(":00000001FF\r\n");
+            ("hex", s.into_bytes())
+        }
+        1 => {
+            let mut s = String::from("S00F000068656C6C6F202020202000003C\n");
+            for (i, chunk) in image.chunks(16).enumerate() {
+                let address = (i * 16) as u32;
+                let mut record = vec![(chunk.len() + 5) as u8];
+                record.extend_from_slice(&address.to_be_bytes());
+                record.extend_from_slice(chunk);
+                let sum = !checksum(&record);
+                s.push_str("S3");
+                for b in record.iter().chain([&sum]) {
+                    let _ = write!(s, "{b:02X}");
+                }
+                s.push('\n');
+            }
+            s.push_str("S70500000000FA\n");
+            ("srec", s.into_bytes())
+        }
+        _ => ("bin", image),
+    }
 }

@@ -280,7 +280,7 @@ fn srecord(line: &[u8]) -> bool {
 /// SRAM, then a reset handler and fault handlers at odd Thumb addresses in one code region),
 /// in a binary that is neither text nor a known container.
 fn is_raw_firmware(bytes: &[u8]) -> bool {
-    if bytes.len() < 64 || crate::extract::plain_utf8(&bytes[..bytes.len().min(4096)]).is_some() {
+    if bytes.len() < 64 {
         return false;
     }
     let Some(sp) = u32_le(bytes, 0) else {
@@ -304,7 +304,10 @@ fn is_raw_firmware(bytes: &[u8]) -> bool {
         .iter()
         .filter(|&&h| h == 0 || (h % 2 == 1 && h & 0xff00_0000 == region))
         .count();
-    handlers.len() == 6 && plausible == 6 && handlers.iter().any(|&h| h != 0)
+    handlers.len() == 6
+        && plausible == 6
+        && handlers.iter().any(|&h| h != 0)
+        && crate::extract::plain_utf8(&bytes[..bytes.len().min(4096)]).is_none()
 }
 
 /// Words that make an office or text document a design document when its title or first
@@ -611,40 +614,101 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
+/// The languages' signs compiled into one automaton: each sign's (language, weight) pairs,
+/// and the signs that must be a whole line (written with a trailing `\n` in [`LANGUAGES`]).
+struct Signs {
+    automaton: aho_corasick::AhoCorasick,
+    /// Per pattern: (language index, weight).
+    owners: Vec<Vec<(usize, usize)>>,
+    /// Whole-line signs: (line text, language index, weight).
+    lines: Vec<(&'static str, usize, usize)>,
+}
+
+fn signs() -> Option<&'static Signs> {
+    static SIGNS: std::sync::OnceLock<Option<Signs>> = std::sync::OnceLock::new();
+    SIGNS
+        .get_or_init(|| {
+            let mut patterns: Vec<&'static str> = Vec::new();
+            let mut owners: Vec<Vec<(usize, usize)>> = Vec::new();
+            let mut lines = Vec::new();
+            for (i, (_, strong, weak)) in LANGUAGES.iter().enumerate() {
+                for (sign, weight) in strong
+                    .iter()
+                    .map(|s| (s, 3))
+                    .chain(weak.iter().map(|s| (s, 1)))
+                {
+                    if let Some(line) = sign.strip_suffix('\n') {
+                        lines.push((line, i, weight));
+                    } else if let Some(at) = patterns.iter().position(|p| p == sign) {
+                        owners[at].push((i, weight));
+                    } else {
+                        patterns.push(sign);
+                        owners.push(vec![(i, weight)]);
+                    }
+                }
+            }
+            let automaton = aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&patterns)
+                .ok()?;
+            Some(Signs {
+                automaton,
+                owners,
+                lines,
+            })
+        })
+        .as_ref()
+}
+
+/// How much of a text the language is judged on.
+const LANGUAGE_HEAD: usize = 32 * 1024;
+
 /// The programming language of `text`, by its syntax: each language's signs counted in the
-/// first 64 KB (a sign once per line); code-shaped lines (ending in `;`, `{`, `}`, `:` or
-/// `)`, or indented) must be at least a quarter of the non-blank lines.
+/// first 32 KB (a sign once per line, found in one pass of an automaton); code-shaped lines
+/// (ending in `;`, `{`, `}`, `:`, `)` or `,`, or indented) must be at least a quarter of the
+/// non-blank lines.
 pub fn language(text: &str) -> Option<&'static str> {
-    let head = match text.char_indices().nth(HEAD) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    };
+    let signs = signs()?;
+    let mut end = text.len().min(LANGUAGE_HEAD);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
     let mut lines = 0usize;
     let mut code_shaped = 0usize;
     let mut scores = [0usize; LANGUAGES.len()];
-    for line in head.lines() {
-        let trimmed = line.trim_end();
-        if trimmed.trim().is_empty() {
-            continue;
-        }
-        lines += 1;
-        if trimmed.ends_with([';', '{', '}', ':', ')', ','])
-            || line.starts_with("    ")
-            || line.starts_with('\t')
-        {
-            code_shaped += 1;
-        }
-        let with_newline_sign = |sign: &str| {
-            if let Some(s) = sign.strip_suffix('\n') {
-                trimmed.trim() == s
-            } else {
-                line.contains(sign)
+    // Per pattern, the last line it counted on (a sign counts once per line).
+    let mut counted_on: Vec<usize> = vec![usize::MAX; signs.owners.len()];
+    let mut line_start = 0usize;
+    let mut matches = signs.automaton.find_overlapping_iter(head).peekable();
+    for (line_no, line) in head.split_inclusive('\n').enumerate() {
+        let line_end = line_start + line.len();
+        while let Some(m) = matches.next_if(|m| m.start() < line_end) {
+            let id = m.pattern().as_usize();
+            if counted_on[id] != line_no {
+                counted_on[id] = line_no;
+                for &(language, weight) in &signs.owners[id] {
+                    scores[language] += weight;
+                }
             }
-        };
-        for (i, (_, strong, weak)) in LANGUAGES.iter().enumerate() {
-            scores[i] += 3 * strong.iter().filter(|s| with_newline_sign(s)).count()
-                + weak.iter().filter(|s| with_newline_sign(s)).count();
         }
+        let body = line.trim_end();
+        if !body.trim().is_empty() {
+            lines += 1;
+            if body.ends_with([';', '{', '}', ':', ')', ','])
+                || line.starts_with("    ")
+                || line.starts_with('\t')
+            {
+                code_shaped += 1;
+            }
+            let whole = body.trim();
+            for &(sign, language, weight) in &signs.lines {
+                if whole == sign {
+                    scores[language] += weight;
+                }
+            }
+        }
+        line_start = line_end;
     }
     if lines == 0 || code_shaped * 4 < lines {
         return None;
@@ -694,4 +758,98 @@ fn is_configuration(text: &str) -> bool {
     }
     let json = trimmed.starts_with('{') && text.trim_end().ends_with('}');
     lines >= 2 && (settings * 10 >= lines * 7 || json && settings * 2 >= lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn format(bytes: &[u8]) -> Option<&'static str> {
+        sniff(bytes).and_then(|k| k.format)
+    }
+
+    #[test]
+    fn malformed_technical_files_are_not_recognised_and_never_panic() {
+        // Intel HEX with a wrong checksum, a short count, non-hex digits.
+        assert_eq!(
+            format(b":10000000000102030405060708090A0B0C0D0E0F78\n:00000001FF\n"),
+            Some("intel_hex")
+        );
+        assert_eq!(
+            format(b":10000000000102030405060708090A0B0C0D0E0F79\n:00000001FF\n:00000001FF\n"),
+            None
+        );
+        assert_eq!(format(b":0F000000000102\n:00000001FF\n:00000001FF\n"), None);
+        assert_eq!(format(b":ZZ000000\n:ZZ\n:ZZ\n"), None);
+        // S-records with a wrong checksum, and an odd number of digits.
+        assert_eq!(
+            format(b"S00F000068656C6C6F202020202000003C\nS9030000FC\n"),
+            Some("srec")
+        );
+        assert_eq!(
+            format(b"S00F000068656C6C6F202020202000003D\nS9030000FC\nS9030000FC\n"),
+            None
+        );
+        assert_eq!(format(b"S9030000F\nS9030000F\nS9030000F\n"), None);
+        // UF2 with its end magic missing, or cut short of a block.
+        let mut uf2 = vec![0u8; 512];
+        uf2[..4].copy_from_slice(&0x0A32_4655u32.to_le_bytes());
+        uf2[4..8].copy_from_slice(&0x9E5D_5157u32.to_le_bytes());
+        assert_eq!(format(&uf2), None);
+        uf2[508..].copy_from_slice(&0x0AB1_6F30u32.to_le_bytes());
+        assert_eq!(format(&uf2), Some("uf2"));
+        assert_eq!(format(&uf2[..300]), None);
+        // Binary STL whose size does not match its count; an ELF magic alone.
+        let mut stl = vec![0u8; 84 + 50];
+        stl[80] = 1;
+        assert_eq!(format(&stl), Some("stl"));
+        stl.push(0);
+        assert_eq!(format(&stl), None);
+        assert_eq!(format(b"\x7fELF"), None);
+        // IGES lines of the wrong width or section; DXF without a section.
+        let line = |s: char, n: u32| format!("{:72}{s}{n:7}\n", "");
+        let iges: String = [line('S', 1), line('G', 1), line('D', 1), line('P', 1)].concat();
+        assert_eq!(format(iges.as_bytes()), Some("iges"));
+        assert_eq!(format(iges.replace('G', "X").as_bytes()), None);
+        assert_eq!(format(&iges.as_bytes()[1..]), None);
+        assert_eq!(format(b"0\nSECTION\n"), None);
+        assert_eq!(format(b"0\nSECTION\n2\nHEADER\n"), Some("dxf"));
+        // A DWG version string on a text file; a Cortex-M stack pointer with even handlers.
+        assert_eq!(
+            format(b"AC1015 is the version we use for drawings, see the wiki page"),
+            None
+        );
+        let mut image = vec![0u8; 128];
+        image[..4].copy_from_slice(&0x2000_8000u32.to_le_bytes());
+        for i in 1..8 {
+            image[i * 4..i * 4 + 4].copy_from_slice(&0x0800_0100u32.to_le_bytes());
+        }
+        image[100] = 0xff;
+        assert_eq!(format(&image), None);
+        for i in 1..8 {
+            image[i * 4..i * 4 + 4].copy_from_slice(&0x0800_0101u32.to_le_bytes());
+        }
+        assert_eq!(format(&image), Some("raw_image"));
+        // Every prefix of every sample: no panic.
+        for sample in [iges.as_bytes(), &image, &uf2, &stl, b":00000001FF\n"] {
+            for n in 0..sample.len() {
+                let _ = sniff(&sample[..n]);
+            }
+        }
+    }
+
+    #[test]
+    fn languages_by_syntax_not_extension() {
+        let rust = "use std::io;\n\npub fn main() {\n    let mut x = 1;\n    println!(\"{x}\");\n}\n\n#[derive(Debug)]\npub struct A;\nimpl A {\n    pub fn new() -> Self { A }\n}\n";
+        assert_eq!(language(rust), Some("rust"));
+        let python = "import os\nfrom sys import argv\n\ndef main():\n    for a in argv:\n        print(a)\n    return None\n\nif __name__ == '__main__':\n    main()\n";
+        assert_eq!(language(python), Some("python"));
+        let go = "package main\n\nimport (\n\t\"fmt\"\n)\n\nfunc main() {\n\tx := 1\n\tfmt.Println(x)\n}\n";
+        assert_eq!(language(go), Some("go"));
+        // Prose with a colon or two is not code.
+        assert_eq!(
+            language("議事録\n出席者: 田中、佐藤\n本日の議題は来期の予算である。\n"),
+            None
+        );
+    }
 }

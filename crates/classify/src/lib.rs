@@ -448,7 +448,7 @@ impl Classifier {
         }
         // Installations of social infrastructure, in a technical context: a technical file, or
         // a document naming itself a design.
-        if found.infrastructure_terms > 0 && (technical || kind::names_design(text)) {
+        if found.infrastructure_terms > 0 && (technical || kind::names_design(head_for_kind)) {
             c.labels.push("infrastructure".to_owned());
         }
     }
@@ -463,12 +463,20 @@ impl Classifier {
     ) {
         let mut found = Vec::new();
         with_folded(text, &[], |normal| {
-            self.patterns
-                .scan(normal, "", &mut found, &mut c.near_misses);
-            // A document names each partner once (one record), with the name written before
-            // its number where there is one.
-            for f in found.iter().filter(|f| f.category == "corporate_number") {
-                partners.seen_in_text(&f.normal, normal);
+            let mut searcher = self.patterns.searcher();
+            let context = Context::default();
+            for &candidate in searcher.find(normal) {
+                let before = found.len();
+                self.patterns
+                    .validate(normal, candidate, context, &mut found, &mut c.near_misses);
+                // A document names each partner once (one record), with the name written
+                // before its number where there is one.
+                for f in found[before..]
+                    .iter()
+                    .filter(|f| f.category == "corporate_number")
+                {
+                    partners.seen_in_text(&f.normal, normal, candidate.start);
+                }
             }
         });
         for f in found {

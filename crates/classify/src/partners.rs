@@ -72,16 +72,13 @@ fn is_stop(c: char) -> bool {
 /// A company's name in `s` (a cell or the text just before a number): the last run that
 /// carries a legal form. The parentheses of `(株)` belong to the name.
 pub fn company_name(s: &str) -> Option<String> {
-    let lower = s.to_lowercase();
+    // ASCII case only: byte positions stay those of `s`.
+    let lower = s.to_ascii_lowercase();
     // The form nearest the end of `s`.
     let mut best: Option<(usize, usize, bool)> = None; // (start, end, form before the name)
     for (forms, before) in [(FORMS_BEFORE, true), (FORMS_AFTER, false)] {
         for form in forms {
             if let Some(at) = lower.rfind(form) {
-                if lower.len() != s.len() {
-                    // Lower-casing changed the length (non-ASCII case folding): skip.
-                    continue;
-                }
                 let end = at + form.len();
                 // The form ending last; of two ending together (`Co., Ltd.`, `Ltd.`), the
                 // longer.
@@ -152,14 +149,13 @@ impl Seen {
         self.note(number, name);
     }
 
-    /// A number in free text (`normal`: the folded text it was found in): the name written in
-    /// the 80 characters before it, once per document.
-    pub fn seen_in_text(&mut self, number: &str, normal: &str) {
+    /// A number in free text (`normal`: the folded text it was found in, at byte `at`): the
+    /// name written in the 80 characters before it, once per document.
+    pub fn seen_in_text(&mut self, number: &str, normal: &str, at: usize) {
         if self.0.contains_key(number) {
             return;
         }
-        let name = normal.find(number).and_then(|at| {
-            let before = &normal[..at];
+        let name = normal.get(..at).and_then(|before| {
             let from = before.char_indices().rev().nth(79).map_or(0, |(i, _)| i);
             // The name's line only.
             let window = &before[from..];
@@ -202,10 +198,8 @@ mod tests {
         );
         assert_eq!(company_name("法人番号"), None);
         let mut seen = Seen::default();
-        seen.seen_in_text(
-            "1180301018771",
-            "業務委託契約書\n株式会社東洋精機3(法人番号 1180301018771、以下「甲」という)と",
-        );
+        let text = "業務委託契約書\n株式会社東洋精機3(法人番号 1180301018771、以下「甲」という)と";
+        seen.seen_in_text("1180301018771", text, text.find("1180301018771").unwrap());
         let header = vec!["顧客ID".to_string(), "会社名".into(), "法人番号".into()];
         let cells: Vec<Cow<'_, str>> = vec![
             "C-1".into(),

@@ -326,7 +326,7 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                 .collect();
             let _ = write!(
                 h,
-                "<p><strong>What data.</strong> In {}, {} files were read, holding {} — personal data of an estimated <strong>{} people</strong> in this incident.</p>",
+                "<p><strong>What data.</strong> In {}, {} files were read, holding {} — personal data of an estimated <strong>{} people</strong> in this incident{}.</p>",
                 esc(&top.id),
                 top.files.len(),
                 if pd.is_empty() {
@@ -334,11 +334,9 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
                 } else {
                     esc(&pd.join(", "))
                 },
-                top.data_subjects_estimate
+                top.data_subjects_estimate,
+                what_else(top).map_or(String::new(), |more| format!("; they also hold {more}"))
             );
-            if let Some(sentence) = what_else(top) {
-                let _ = write!(h, "<p>{sentence}</p>");
-            }
             let _ = write!(
                 h,
                 "<p><strong>Where it went.</strong> {} were sent to {}.</p>",
@@ -537,8 +535,8 @@ pub fn render(report: &Report, timelines: &[Timeline]) -> String {
     h
 }
 
-/// The summary's sentence on what else was read: technical information by project, the
-/// markings found, and the business partners named in the files.
+/// What else the files read hold, for the summary's "What data" sentence: technical
+/// information by project, the markings found, and the business partners named in the files.
 fn what_else(incident: &Incident) -> Option<String> {
     let technology = incident.technology.as_deref().unwrap_or_default();
     let partners = incident.business_partners.as_deref().unwrap_or_default();
@@ -593,11 +591,7 @@ fn what_else(incident: &Incident) -> Option<String> {
             if partners.len() > 3 { ", …" } else { "" }
         ));
     }
-    Some(format!(
-        "<strong>What else.</strong> The files read in {} also hold {}.",
-        esc(&incident.id),
-        parts.join("; ")
-    ))
+    Some(parts.join("; "))
 }
 
 /// An incident's "What else was read" section: technology by project, and the partner list
@@ -766,6 +760,39 @@ mod tests {
             svg.contains("2025-06-26</text>"),
             "two days after the last activity"
         );
+    }
+
+    #[test]
+    fn what_else_was_read_names_technology_markings_and_partners() {
+        let mut top = incident("INC-1", "critical", 40);
+        top.technology = Some(vec![crate::report_v1::Technology {
+            share: "engineering".into(),
+            directory: "projects/motor-ctrl".into(),
+            kinds: BTreeMap::from([("source_code".to_owned(), 3), ("cad".to_owned(), 1)]),
+            files: 4,
+            bytes: 52_000,
+            markings: vec!["社外秘".into()],
+        }]);
+        top.business_partners = Some(vec![crate::report_v1::BusinessPartner {
+            corporate_number: "1180301018771".into(),
+            name: Some("株式会社<東洋>精機".into()),
+            files: 2,
+            records: 5,
+        }]);
+        let html = render(&report(None, vec![top]), &[]);
+        assert!(
+            html.contains("<strong>technical information</strong> — 4 files"),
+            "{html}"
+        );
+        assert!(html.contains("engineering/projects/motor-ctrl"));
+        assert!(html.contains("files marked 「社外秘」"));
+        assert!(html.contains("<strong>1 business partner</strong> (株式会社&lt;東洋&gt;精機)"));
+        assert!(html.contains("<h3>What else was read</h3>"));
+        assert!(html.contains("<td>1180301018771</td><td>株式会社&lt;東洋&gt;精機</td>"));
+        assert!(html.contains("source code 3"));
+        // Without share copies there is nothing to say.
+        let plain = render(&report(None, vec![incident("INC-1", "critical", 40)]), &[]);
+        assert!(!plain.contains("What else was read") && !plain.contains("they also hold"));
     }
 
     #[test]
