@@ -527,3 +527,82 @@ fn malformed_files_never_crash_the_classifier() {
     let emails = r.categories.get("email").copied().unwrap_or(0);
     assert!((8..20).contains(&emails), "{emails} e-mails before the cut");
 }
+
+/// A PDF of several pages, each a list of lines from the top (Helvetica, ASCII only).
+fn pdf_pages(pages: &[Vec<String>]) -> Vec<u8> {
+    let n = pages.len();
+    // Objects: 1 catalog, 2 pages, 3 font, then per page its page and content objects.
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    for (i, lines) in pages.iter().enumerate() {
+        let mut content = String::from("BT /F1 10 Tf 20 760 Td 14 TL\n");
+        for l in lines {
+            content.push_str(&format!("({l}) Tj T*\n"));
+        }
+        content.push_str("ET\n");
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}endstream",
+            content.len()
+        ));
+    }
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// A marking printed at the foot of a PDF's first page (not among the document's first or
+/// last lines) is found; the same words in the body of a later page are not.
+#[test]
+fn pdf_first_page_footer_marking() {
+    let c = classifier();
+    let body: Vec<String> = (1..=30)
+        .map(|i| format!("{i}. The controller samples the phase currents every 50 microseconds."))
+        .collect();
+    let mut first = vec!["Motor controller - detailed design specification".to_string()];
+    first.extend(body.iter().take(20).cloned());
+    first.push("Strictly Confidential".into());
+    let mut second: Vec<String> = body.clone();
+    second.insert(12, "Confidential".into());
+    let marked = pdf_pages(&[first.clone(), second.clone()]);
+    match c.classify(&marked) {
+        Ok(got) => {
+            assert_eq!(got.format, "pdf");
+            assert_eq!(got.markings, ["Strictly Confidential"]);
+            assert!(got.labels.iter().any(|l| l == "confidential"));
+            assert_eq!(got.kind.as_deref(), Some("design_document"));
+            first.pop();
+            let plain = c.classify(&pdf_pages(&[first, second])).unwrap();
+            assert!(plain.markings.is_empty(), "{:?}", plain.markings);
+        }
+        Err(e) => {
+            assert!(e.to_string().contains("pdftotext is not installed"), "{e}");
+            eprintln!("SKIPPED PDF marking: {e}");
+        }
+    }
+}
