@@ -293,7 +293,7 @@ mod tests {
         for (from, to) in [
             ("end = \"2025-06-30\"", "end = \"2025-03-30\""),
             (
-                "target_shares = [\"hr\", \"finance\"]",
+                "target_shares = [\"hr\", \"finance\", \"engineering\"]",
                 "target_shares = [\"sales\"]",
             ),
             ("c2 = \"198.51.100.23\"", "c2 = \"not-an-ip\""),
