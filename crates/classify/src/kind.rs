@@ -106,10 +106,46 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     if records_check(t, srecord) {
         return Some(Kind::of("firmware", "srec"));
     }
-    if is_raw_firmware(bytes) {
+    if is_raw_firmware(bytes) || is_padded_image(bytes) {
         return Some(Kind::of("firmware", "raw_image"));
     }
     None
+}
+
+/// A raw flash image without a vector table this knows: a whole number of 256-byte pages, at
+/// least one of them erased (all 0xFF, as flash reads after erasing and as `objcopy
+/// --gap-fill 0xff` pads), and the other pages of a code's entropy — 4.5 to 7.6 bits a byte
+/// (text is lower, compressed or encrypted data higher), over up to 64 KB of them.
+fn is_padded_image(bytes: &[u8]) -> bool {
+    const PAGE: usize = 256;
+    if bytes.len() < 4 * PAGE || !bytes.len().is_multiple_of(PAGE) {
+        return false;
+    }
+    let erased = |page: &[u8]| page.iter().all(|&b| b == 0xff);
+    if !bytes.chunks_exact(PAGE).any(erased) {
+        return false;
+    }
+    let mut counts = [0u64; 256];
+    let mut n = 0u64;
+    for page in bytes.chunks_exact(PAGE).filter(|p| !erased(p)).take(256) {
+        for &b in page {
+            counts[usize::from(b)] += 1;
+        }
+        n += PAGE as u64;
+    }
+    if n < 2 * PAGE as u64 {
+        return false;
+    }
+    let entropy: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum();
+    (4.5..=7.6).contains(&entropy)
+        && crate::extract::plain_utf8(&bytes[..bytes.len().min(4096)]).is_none()
 }
 
 fn u32_le(b: &[u8], at: usize) -> Option<u32> {
@@ -830,6 +866,33 @@ mod tests {
             image[i * 4..i * 4 + 4].copy_from_slice(&0x0800_0101u32.to_le_bytes());
         }
         assert_eq!(format(&image), Some("raw_image"));
+        // Without a vector table: code-like bytes and an erased page make an image; the same
+        // with uniform random bytes (entropy near 8: compressed or encrypted) does not.
+        let mut state = 7u32;
+        let mut next = || {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (state >> 16) as u8
+        };
+        let code: Vec<u8> = (0..1024)
+            .map(|_| {
+                let r = next();
+                // Thumb-like: a few opcodes and small registers much more often than the rest.
+                if r % 2 == 0 {
+                    [0x00, 0x20, 0x46, 0x68, 0x60, 0xbd, 0xb5, 0x4b, 0x1c][usize::from(r % 9)]
+                } else {
+                    next()
+                }
+            })
+            .collect();
+        let mut padded = code.clone();
+        padded.resize(2048, 0xff);
+        assert_eq!(format(&padded), Some("raw_image"));
+        assert_eq!(format(&code), None, "no erased page");
+        let mut random: Vec<u8> = (0..1024).map(|_| next()).collect();
+        random.resize(2048, 0xff);
+        assert_eq!(format(&random), None, "random bytes");
+        padded.push(0);
+        assert_eq!(format(&padded), None, "not whole pages");
         // Every prefix of every sample: no panic.
         for sample in [iges.as_bytes(), &image, &uf2, &stl, b":00000001FF\n"] {
             for n in 0..sample.len() {
