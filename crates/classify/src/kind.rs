@@ -684,7 +684,7 @@ fn signs() -> Option<&'static Signs> {
                 }
             }
             let automaton = aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&patterns)
                 .ok()?;
             Some(Signs {
@@ -697,10 +697,10 @@ fn signs() -> Option<&'static Signs> {
 }
 
 /// How much of a text the language is judged on.
-const LANGUAGE_HEAD: usize = 32 * 1024;
+const LANGUAGE_HEAD: usize = 16 * 1024;
 
 /// The programming language of `text`, by its syntax: each language's signs counted in the
-/// first 32 KB (a sign once per line, found in one pass of an automaton); code-shaped lines
+/// first 16 KB (a sign once per line, found in one pass of an automaton); code-shaped lines
 /// (ending in `;`, `{`, `}`, `:`, `)` or `,`, or indented) must be at least a quarter of the
 /// non-blank lines.
 pub fn language(text: &str) -> Option<&'static str> {
@@ -710,6 +710,25 @@ pub fn language(text: &str) -> Option<&'static str> {
         end -= 1;
     }
     let head = &text[..end];
+    // Prose is told from code by its line ends before any sign is looked for.
+    let (mut seen, mut shaped) = (0usize, 0usize);
+    for line in head
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !is_comment(l))
+        .take(40)
+    {
+        seen += 1;
+        let body = line.trim_end();
+        if body.ends_with([';', '{', '}', ':', ')', ','])
+            || line.starts_with("    ")
+            || line.starts_with('\t')
+        {
+            shaped += 1;
+        }
+    }
+    if seen == 0 || shaped * 4 < seen {
+        return None;
+    }
     let mut lines = 0usize;
     let mut code_shaped = 0usize;
     let mut scores = [0usize; LANGUAGES.len()];
@@ -729,7 +748,7 @@ pub fn language(text: &str) -> Option<&'static str> {
             }
         }
         let body = line.trim_end();
-        if !body.trim().is_empty() {
+        if !body.trim().is_empty() && !is_comment(line) {
             lines += 1;
             if body.ends_with([';', '{', '}', ':', ')', ','])
                 || line.starts_with("    ")
@@ -756,10 +775,22 @@ pub fn language(text: &str) -> Option<&'static str> {
     (best >= 6 && best >= lines / 20 && best >= second + 3).then(|| LANGUAGES[order[0]].0)
 }
 
+/// A comment line (a licence header says nothing about the code's shape).
+fn is_comment(line: &str) -> bool {
+    let l = line.trim_start();
+    ["//", "#", "/*", "* ", "--", "%"].iter().any(|c| l.starts_with(c)) || l == "*" || l == "*/"
+}
+
 /// Configuration: most non-comment lines are `key = value`, `key: value` or `[section]`, or the
 /// text is a JSON object or an XML document.
 fn is_configuration(text: &str) -> bool {
     let trimmed = text.trim_start();
+    // The first 16 KB decide (a prose file's 500 lines can be all of it).
+    let mut end = text.len().min(LANGUAGE_HEAD);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
     if trimmed.starts_with("<?xml") {
         return true;
     }
@@ -767,7 +798,7 @@ fn is_configuration(text: &str) -> bool {
     let mut settings = 0usize;
     // Inside a value quoted over several lines (a key or certificate in a `.env` file).
     let mut quoted = false;
-    for line in text.lines().take(500) {
+    for line in head.lines().take(500) {
         let l = line.trim();
         let quotes = l.matches('"').count();
         if quoted {
@@ -909,6 +940,13 @@ mod tests {
         assert_eq!(language(python), Some("python"));
         let go = "package main\n\nimport (\n\t\"fmt\"\n)\n\nfunc main() {\n\tx := 1\n\tfmt.Println(x)\n}\n";
         assert_eq!(language(go), Some("go"));
+        // A licence header does not hide the code under it.
+        let mut c = "/*\n".to_owned();
+        for _ in 0..30 {
+            c.push_str(" * Licensed under the Apache License, Version 2.0 (the \"License\")\n");
+        }
+        c.push_str(" */\n#include <stdint.h>\n#define N 4\nstatic void f(uint32_t *p)\n{\n    *p = N;\n}\ntypedef struct {\n    int a;\n} s_t;\n");
+        assert_eq!(language(&c), Some("c"));
         // Prose with a colon or two is not code.
         assert_eq!(
             language("議事録\n出席者: 田中、佐藤\n本日の議題は来期の予算である。\n"),

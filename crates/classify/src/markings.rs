@@ -99,7 +99,7 @@ pub struct Markings {
 
 /// How much text the export-control and infrastructure terms are looked for in (the start;
 /// the end is looked at as a footer).
-const BODY: usize = 64 * 1024;
+const BODY: usize = 16 * 1024;
 
 /// Longest line (in characters) that can be a marking line.
 const MARKING_LINE: usize = 48;
@@ -109,7 +109,7 @@ impl Markings {
     pub fn new() -> Result<Self, aho_corasick::BuildError> {
         let build = |words: &[&str]| {
             AhoCorasickBuilder::new()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostLongest)
                 .build(words)
@@ -124,7 +124,7 @@ impl Markings {
 
     /// Looks for markings in the head and foot of `text` and in `margins` (headers, footers,
     /// sheet names, a table's first rows), and for export-control and infrastructure terms in
-    /// the first 64 KB of `text` and the margins.
+    /// the first 16 KB of `text` and the margins.
     pub fn find(&self, text: &str, margins: &[&str]) -> Found {
         let mut found = Found::default();
         let non_blank = || text.lines().filter(|l| !l.trim().is_empty());

@@ -69,23 +69,33 @@ fn is_stop(c: char) -> bool {
         )
 }
 
+/// The legal forms, before and after a name, in one automaton (ASCII case ignored).
+fn forms() -> Option<&'static (aho_corasick::AhoCorasick, usize)> {
+    static FORMS: std::sync::OnceLock<Option<(aho_corasick::AhoCorasick, usize)>> =
+        std::sync::OnceLock::new();
+    FORMS
+        .get_or_init(|| {
+            let all: Vec<&str> = FORMS_BEFORE.iter().chain(FORMS_AFTER).copied().collect();
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&all)
+                .ok()
+                .map(|a| (a, FORMS_BEFORE.len()))
+        })
+        .as_ref()
+}
+
 /// A company's name in `s` (a cell or the text just before a number): the last run that
 /// carries a legal form. The parentheses of `(株)` belong to the name.
 pub fn company_name(s: &str) -> Option<String> {
-    // ASCII case only: byte positions stay those of `s`.
-    let lower = s.to_ascii_lowercase();
-    // The form nearest the end of `s`.
+    let (automaton, before_count) = forms()?;
+    // The form ending last; of two ending together (`Co., Ltd.`, `Ltd.`), the longer.
     let mut best: Option<(usize, usize, bool)> = None; // (start, end, form before the name)
-    for (forms, before) in [(FORMS_BEFORE, true), (FORMS_AFTER, false)] {
-        for form in forms {
-            if let Some(at) = lower.rfind(form) {
-                let end = at + form.len();
-                // The form ending last; of two ending together (`Co., Ltd.`, `Ltd.`), the
-                // longer.
-                if best.is_none_or(|(b, e, _)| end > e || (end == e && at < b)) {
-                    best = Some((at, end, before));
-                }
-            }
+    for m in automaton.find_overlapping_iter(s) {
+        let (at, end) = (m.start(), m.end());
+        let before = m.pattern().as_usize() < *before_count;
+        if best.is_none_or(|(b, e, _)| end > e || (end == e && at < b)) {
+            best = Some((at, end, before));
         }
     }
     let (start, end, before) = best?;
