@@ -778,7 +778,11 @@ pub fn language(text: &str) -> Option<&'static str> {
 /// A comment line (a licence header says nothing about the code's shape).
 fn is_comment(line: &str) -> bool {
     let l = line.trim_start();
-    ["//", "#", "/*", "* ", "--", "%"].iter().any(|c| l.starts_with(c)) || l == "*" || l == "*/"
+    ["//", "#", "/*", "* ", "--", "%"]
+        .iter()
+        .any(|c| l.starts_with(c))
+        || l == "*"
+        || l == "*/"
 }
 
 /// Configuration: most non-comment lines are `key = value`, `key: value` or `[section]`, or the
