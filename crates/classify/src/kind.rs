@@ -828,7 +828,20 @@ fn is_configuration(text: &str) -> bool {
         }
     }
     let json = trimmed.starts_with('{') && text.trim_end().ends_with('}');
-    lines >= 2 && (settings * 10 >= lines * 7 || json && settings * 2 >= lines)
+    // One line is a setting only in the environment-file form (`DB_PASSWORD=…`).
+    let env_line = || {
+        head.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .and_then(|l| l.split_once('='))
+            .is_some_and(|(k, _)| {
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+    };
+    (lines >= 2 && (settings * 10 >= lines * 7 || json && settings * 2 >= lines))
+        || (lines == 1 && env_line())
 }
 
 #[cfg(test)]

@@ -248,6 +248,10 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         eprintln!("breachscope: warning: the classification cache could not be saved: {e}");
     }
     let (mut scanned, mut bytes, mut errors, mut with_personal) = (0u64, 0u64, 0u64, 0u64);
+    // What else the files hold: content labels and kinds (files), partners (distinct).
+    let mut labels: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut partners: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for (_, entries) in &all {
         for e in entries {
             scanned += 1;
@@ -257,6 +261,18 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                     if c.labels.iter().any(|l| l == "personal_data") {
                         with_personal += 1;
                     }
+                    for l in &c.labels {
+                        if matches!(
+                            l.as_str(),
+                            "technical" | "confidential" | "export_controlled" | "infrastructure"
+                        ) {
+                            *labels.entry(l).or_default() += 1;
+                        }
+                    }
+                    if let Some(k) = &c.kind {
+                        *kinds.entry(k).or_default() += 1;
+                    }
+                    partners.extend(c.partners.iter().map(|p| p.corporate_number.as_str()));
                 }
                 Err(reason) => {
                     errors += 1;
@@ -273,6 +289,24 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let totals = distinct_totals(&all);
     for (k, v) in &totals {
         println!("  {k:18} {v:>10} distinct");
+    }
+    if !kinds.is_empty() {
+        let list = |m: &BTreeMap<&str, u64>| {
+            m.iter()
+                .map(|(k, n)| format!("{} {n}", k.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!("  files by kind: {}", list(&kinds));
+        if !labels.is_empty() {
+            println!("  files labelled: {}", list(&labels));
+        }
+        if !partners.is_empty() {
+            println!(
+                "  business partners (distinct Corporate Numbers): {}",
+                partners.len()
+            );
+        }
     }
     if let Some(path) = &args.json {
         write_json_with_totals(path, &all, &totals)?;

@@ -61,6 +61,15 @@ fn scan_reports_distinct_values_and_leaks_nothing() {
         stderr.contains("outside: symbolic link not followed"),
         "{stderr}"
     );
+    // What else: kinds, labels and partners in the summary (the memo names one partner).
+    assert!(
+        stdout.contains("files by kind: configuration 1, table 1, text 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("business partners (distinct Corporate Numbers): 1"),
+        "{stdout}"
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let files = report["files"].as_array().unwrap();
