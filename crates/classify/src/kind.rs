@@ -491,57 +491,85 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
     (
         "rust",
         &[
-            "fn main(",
-            "pub fn ",
-            "impl ",
+            "^fn main(",
+            "^pub fn ",
+            "^impl ",
+            "^impl<",
             "let mut ",
-            "use std::",
+            "^use std::",
+            "^use crate::",
+            "^use super::",
             "#[derive(",
-            "pub struct ",
+            "#[cfg(",
+            "#[inline",
+            "^pub struct ",
+            "^pub enum ",
+            "^pub(crate)",
+            "-> Self",
+            "&mut self",
+            "&self",
+            "macro_rules!",
+            "#![",
+            "^pub mod ",
+            "^mod ",
+            "^pub use ",
+            "#[test]",
+            "assert_eq!(",
         ],
         &[
             "-> ",
             "::",
-            "&self",
             "match ",
             "Option<",
             "Vec<",
+            "Result<",
+            "Some(",
             "println!(",
+            " fn ",
+            "^let ",
         ],
     ),
     (
         "python",
         &[
-            "def ",
-            "import ",
-            "from ",
-            "elif ",
+            "^def ",
+            "^import ",
+            "^from ",
+            "^elif ",
             "__init__",
             "self.",
-            "if __name__",
+            "^if __name__",
+            "\"\"\"",
         ],
-        &["    return ", "print(", "None", "True", "lambda "],
+        &[
+            "    return ",
+            "print(",
+            "None",
+            "True",
+            "lambda ",
+            "^raise ",
+            "^class ",
+        ],
     ),
     (
         "javascript",
         &[
-            "function ",
-            "const ",
-            "=> ",
+            "^function ",
+            "^const ",
             "require(",
             "module.exports",
-            "export function",
-            "export default",
+            "^export function",
+            "^export default",
         ],
-        &["let ", "console.log(", "=== ", "async ", "await "],
+        &["^let ", "console.log(", "=> ", "=== ", "async ", "await "],
     ),
     (
         "typescript",
         &[
-            "interface ",
+            "^interface ",
             ": string",
             ": number",
-            "export type ",
+            "^export type ",
             "implements ",
             "readonly ",
         ],
@@ -550,12 +578,12 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
     (
         "c",
         &[
-            "#include <",
-            "#include \"",
+            "^#include <",
+            "^#include \"",
             "int main(",
-            "#define ",
-            "typedef struct",
-            "static void ",
+            "^#define ",
+            "^typedef struct",
+            "^static void ",
         ],
         &[
             "printf(",
@@ -572,9 +600,9 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
         &[
             "std::",
             "#include <iostream>",
-            "template <",
-            "template<",
-            "namespace ",
+            "^template <",
+            "^template<",
+            "^namespace ",
             "nullptr",
         ],
         &["class ", "public:", "private:", "::", "auto "],
@@ -582,20 +610,20 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
     (
         "java",
         &[
-            "public class ",
-            "import java.",
+            "^public class ",
+            "^import java.",
             "System.out.",
             "public static void main",
             "@Override",
-            "private final ",
+            "^private final ",
         ],
         &["new ", "public ", "extends "],
     ),
     (
         "csharp",
         &[
-            "using System",
-            "namespace ",
+            "^using System",
+            "^namespace ",
             "public class ",
             "{ get; set; }",
             "Console.WriteLine(",
@@ -604,7 +632,7 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "go",
-        &["package ", "func ", ":= ", "import (", "fmt.", "go func"],
+        &["^package ", "^func ", ":= ", "^import (", "fmt.", "go func"],
         &["err != nil", "defer ", "chan "],
     ),
     (
@@ -622,10 +650,10 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
     (
         "verilog",
         &[
-            "module ",
-            "endmodule",
-            "always @",
-            "assign ",
+            "^module ",
+            "^endmodule",
+            "^always @",
+            "^assign ",
             "posedge ",
             "reg [",
         ],
@@ -634,18 +662,18 @@ const LANGUAGES: &[(&str, &[&str], &[&str])] = &[
     (
         "vhdl",
         &[
-            "entity ",
-            "architecture ",
+            "^entity ",
+            "^architecture ",
             "end architecture",
             "std_logic",
-            "library ieee",
+            "^library ieee",
             "port (",
         ],
         &["signal ", "process", "begin", "<= "],
     ),
     (
         "matlab",
-        &["function [", "end\n", "zeros(", "plot(", "disp(", "%%"],
+        &["^function [", "end\n", "zeros(", "plot(", "disp(", "%%"],
         &["size(", "ones(", "fprintf("],
     ),
 ];
@@ -656,6 +684,9 @@ struct Signs {
     automaton: aho_corasick::AhoCorasick,
     /// Per pattern: (language index, weight).
     owners: Vec<Vec<(usize, usize)>>,
+    /// Per pattern: whether it counts only at the start of a line (after indentation; written
+    /// with a leading `^` in [`LANGUAGES`]).
+    anchored: Vec<bool>,
     /// Whole-line signs: (line text, language index, weight).
     lines: Vec<(&'static str, usize, usize)>,
 }
@@ -667,18 +698,28 @@ fn signs() -> Option<&'static Signs> {
             let mut patterns: Vec<&'static str> = Vec::new();
             let mut owners: Vec<Vec<(usize, usize)>> = Vec::new();
             let mut lines = Vec::new();
+            let mut anchored: Vec<bool> = Vec::new();
             for (i, (_, strong, weak)) in LANGUAGES.iter().enumerate() {
                 for (sign, weight) in strong
                     .iter()
                     .map(|s| (s, 3))
                     .chain(weak.iter().map(|s| (s, 1)))
                 {
-                    if let Some(line) = sign.strip_suffix('\n') {
+                    let (text, at_start) = match sign.strip_prefix('^') {
+                        Some(rest) => (rest, true),
+                        None => (*sign, false),
+                    };
+                    if let Some(line) = text.strip_suffix('\n') {
                         lines.push((line, i, weight));
-                    } else if let Some(at) = patterns.iter().position(|p| p == sign) {
+                    } else if let Some(at) = patterns
+                        .iter()
+                        .zip(&anchored)
+                        .position(|(p, a)| *p == text && *a == at_start)
+                    {
                         owners[at].push((i, weight));
                     } else {
-                        patterns.push(sign);
+                        patterns.push(text);
+                        anchored.push(at_start);
                         owners.push(vec![(i, weight)]);
                     }
                 }
@@ -690,6 +731,7 @@ fn signs() -> Option<&'static Signs> {
             Some(Signs {
                 automaton,
                 owners,
+                anchored,
                 lines,
             })
         })
@@ -697,10 +739,10 @@ fn signs() -> Option<&'static Signs> {
 }
 
 /// How much of a text the language is judged on.
-const LANGUAGE_HEAD: usize = 16 * 1024;
+const LANGUAGE_HEAD: usize = 8 * 1024;
 
 /// The programming language of `text`, by its syntax: each language's signs counted in the
-/// first 16 KB (a sign once per line, found in one pass of an automaton); code-shaped lines
+/// first 8 KB (a sign once per line, found in one pass of an automaton); code-shaped lines
 /// (ending in `;`, `{`, `}`, `:`, `)` or `,`, or indented) must be at least a quarter of the
 /// non-blank lines.
 pub fn language(text: &str) -> Option<&'static str> {
@@ -712,17 +754,14 @@ pub fn language(text: &str) -> Option<&'static str> {
     let head = &text[..end];
     // Prose is told from code by its line ends before any sign is looked for.
     let (mut seen, mut shaped) = (0usize, 0usize);
+    let mut comments = Comments::default();
     for line in head
         .lines()
-        .filter(|l| !l.trim().is_empty() && !is_comment(l))
+        .filter(|l| !comments.comment(l) && !l.trim().is_empty())
         .take(40)
     {
         seen += 1;
-        let body = line.trim_end();
-        if body.ends_with([';', '{', '}', ':', ')', ','])
-            || line.starts_with("    ")
-            || line.starts_with('\t')
-        {
+        if code_shaped(line) {
             shaped += 1;
         }
     }
@@ -730,17 +769,21 @@ pub fn language(text: &str) -> Option<&'static str> {
         return None;
     }
     let mut lines = 0usize;
-    let mut code_shaped = 0usize;
+    let mut shaped_lines = 0usize;
     let mut scores = [0usize; LANGUAGES.len()];
     // Per pattern, the last line it counted on (a sign counts once per line).
     let mut counted_on: Vec<usize> = vec![usize::MAX; signs.owners.len()];
     let mut line_start = 0usize;
     let mut matches = signs.automaton.find_overlapping_iter(head).peekable();
+    let mut comments = Comments::default();
     for (line_no, line) in head.split_inclusive('\n').enumerate() {
         let line_end = line_start + line.len();
+        let comment = comments.comment(line);
         while let Some(m) = matches.next_if(|m| m.start() < line_end) {
             let id = m.pattern().as_usize();
-            if counted_on[id] != line_no {
+            // Words in comments and doc comments ("from", "import", "function") are prose.
+            let placed = !signs.anchored[id] || line[..m.start() - line_start].trim().is_empty();
+            if !comment && placed && counted_on[id] != line_no {
                 counted_on[id] = line_no;
                 for &(language, weight) in &signs.owners[id] {
                     scores[language] += weight;
@@ -748,13 +791,10 @@ pub fn language(text: &str) -> Option<&'static str> {
             }
         }
         let body = line.trim_end();
-        if !body.trim().is_empty() && !is_comment(line) {
+        if !body.trim().is_empty() && !comment {
             lines += 1;
-            if body.ends_with([';', '{', '}', ':', ')', ','])
-                || line.starts_with("    ")
-                || line.starts_with('\t')
-            {
-                code_shaped += 1;
+            if code_shaped(line) {
+                shaped_lines += 1;
             }
             let whole = body.trim();
             for &(sign, language, weight) in &signs.lines {
@@ -765,7 +805,7 @@ pub fn language(text: &str) -> Option<&'static str> {
         }
         line_start = line_end;
     }
-    if lines == 0 || code_shaped * 4 < lines {
+    if lines == 0 || shaped_lines * 4 < lines {
         return None;
     }
     let mut order: Vec<usize> = (0..LANGUAGES.len()).collect();
@@ -775,9 +815,58 @@ pub fn language(text: &str) -> Option<&'static str> {
     (best >= 6 && best >= lines / 20 && best >= second + 3).then(|| LANGUAGES[order[0]].0)
 }
 
+/// Follows block comments and docstrings line by line: `/* … */` and Python's `"""…"""`.
+#[derive(Default)]
+struct Comments {
+    closer: Option<&'static str>,
+}
+
+impl Comments {
+    /// Whether `line` is (part of) a comment.
+    fn comment(&mut self, line: &str) -> bool {
+        let l = line.trim();
+        if let Some(closer) = self.closer {
+            if l.contains(closer) {
+                self.closer = None;
+            }
+            return true;
+        }
+        for (open, close) in [("/*", "*/"), ("\"\"\"", "\"\"\""), ("'''", "'''")] {
+            if let Some(rest) = l.strip_prefix(open) {
+                if !rest.contains(close) {
+                    self.closer = Some(close);
+                }
+                return true;
+            }
+        }
+        is_comment(line)
+    }
+}
+
+/// A line shaped like code: ending in `;`, `{`, `}`, `:`, `)` or `,`, indented, or a
+/// preprocessor directive.
+fn code_shaped(line: &str) -> bool {
+    let body = line.trim_end();
+    body.ends_with([';', '{', '}', ':', ')', ','])
+        || line.starts_with("    ")
+        || line.starts_with('\t')
+        || (line.starts_with('#') && !is_comment(line))
+        || ["import ", "from ", "use ", "package ", "mod "]
+            .iter()
+            .any(|k| line.starts_with(k))
+}
+
 /// A comment line (a licence header says nothing about the code's shape).
 fn is_comment(line: &str) -> bool {
     let l = line.trim_start();
+    // C's preprocessor lines start with `#` too: they are code.
+    const DIRECTIVES: &[&str] = &[
+        "#include", "#define", "#if", "#endif", "#else", "#elif", "#undef", "#pragma", "#error",
+        "#[", "#![",
+    ];
+    if DIRECTIVES.iter().any(|d| l.starts_with(d)) {
+        return false;
+    }
     ["//", "#", "/*", "* ", "--", "%"]
         .iter()
         .any(|c| l.starts_with(c))
@@ -789,19 +878,20 @@ fn is_comment(line: &str) -> bool {
 /// text is a JSON object or an XML document.
 fn is_configuration(text: &str) -> bool {
     let trimmed = text.trim_start();
-    // The first 16 KB decide (a prose file's 500 lines can be all of it).
+    // The first 8 KB decide (a prose file's 500 lines can be all of it).
     let mut end = text.len().min(LANGUAGE_HEAD);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     let head = &text[..end];
-    if trimmed.starts_with("<?xml") {
+    if trimmed.starts_with("<?xml") || trimmed.starts_with("<!DOCTYPE") {
         return true;
     }
     let mut lines = 0usize;
     let mut settings = 0usize;
     // Inside a value quoted over several lines (a key or certificate in a `.env` file).
     let mut quoted = false;
+    let mut commented = 0usize;
     for line in head.lines().take(500) {
         let l = line.trim();
         let quotes = l.matches('"').count();
@@ -810,6 +900,17 @@ fn is_configuration(text: &str) -> bool {
             continue;
         }
         if l.is_empty() || l.starts_with('#') || l.starts_with(';') || l.starts_with("//") {
+            // A default left commented out (`#DSHELL=/bin/bash`) is a setting still.
+            let inner = l.trim_start_matches(['#', ';', '/']).trim();
+            if inner.split_once('=').is_some_and(|(k, _)| {
+                let k = k.trim();
+                !k.is_empty()
+                    && k.len() <= 64
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            }) {
+                commented += 1;
+            }
             continue;
         }
         quoted = quotes % 2 == 1;
@@ -842,6 +943,7 @@ fn is_configuration(text: &str) -> bool {
     };
     (lines >= 2 && (settings * 10 >= lines * 7 || json && settings * 2 >= lines))
         || (lines == 1 && env_line())
+        || (lines <= 2 && settings == lines && commented >= 3)
 }
 
 #[cfg(test)]
