@@ -46,6 +46,16 @@ fn files(root: &Path, suffix: &str, n: usize) -> Vec<PathBuf> {
     out
 }
 
+/// A group of files: name, root, name suffix, accepted (kind, language) answers, lowest
+/// accuracy.
+type Group<'a> = (
+    &'a str,
+    PathBuf,
+    &'a str,
+    Vec<(&'a str, Option<&'a str>)>,
+    f64,
+);
+
 #[test]
 fn kinds_and_languages_of_files_written_elsewhere() {
     let c = Classifier::new(
@@ -59,7 +69,7 @@ fn kinds_and_languages_of_files_written_elsewhere() {
         .map(|p| p.join("registry/src"))
         .unwrap_or_default();
     // (group, root, suffix, accepted (kind, language) answers, lowest accuracy)
-    let groups: Vec<(&str, PathBuf, &str, Vec<(&str, Option<&str>)>, f64)> = vec![
+    let groups: Vec<Group> = vec![
         (
             "C headers",
             "/usr/include".into(),
