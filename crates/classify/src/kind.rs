@@ -874,6 +874,23 @@ fn is_comment(line: &str) -> bool {
         || l == "*/"
 }
 
+/// A `key value` setting (sshd_config, ldap.conf, gai.conf): an identifier, then one to three
+/// values, and not a sentence.
+fn key_space_value(l: &str) -> bool {
+    let mut tokens = l.split_whitespace();
+    let Some(key) = tokens.next() else {
+        return false;
+    };
+    let values = tokens.count();
+    (1..=3).contains(&values)
+        && key.len() <= 40
+        && key.starts_with(|c: char| c.is_ascii_alphabetic())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !l.ends_with(['.', '!', '?', '。', ','])
+}
+
 /// Configuration: most non-comment lines are `key = value`, `key: value` or `[section]`, or the
 /// text is a JSON object or an XML document.
 fn is_configuration(text: &str) -> bool {
@@ -908,7 +925,8 @@ fn is_configuration(text: &str) -> bool {
                     && k.len() <= 64
                     && k.chars()
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-            }) {
+            }) || key_space_value(inner)
+            {
                 commented += 1;
             }
             continue;
@@ -924,7 +942,11 @@ fn is_configuration(text: &str) -> bool {
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
             })
         };
-        if (l.starts_with('[') && l.ends_with(']')) || key_value('=') || key_value(':') {
+        if (l.starts_with('[') && l.ends_with(']'))
+            || key_value('=')
+            || key_value(':')
+            || key_space_value(l)
+        {
             settings += 1;
         }
     }
