@@ -433,7 +433,13 @@ impl Classifier {
         c.kind = Some(k.kind.to_owned());
         c.language = k.language.map(str::to_owned);
         c.technical_format = k.format.map(str::to_owned);
-        let found = self.markings.find(text, &all_margins);
+        // Code and settings carry their markings and terms in a header comment.
+        let body = if matches!(k.kind, "source_code" | "configuration") {
+            4 * 1024
+        } else {
+            16 * 1024
+        };
+        let found = self.markings.find_within(text, &all_margins, body);
         c.markings = found.markings;
         // Content labels; [`Classifier::summarise`] puts the personal-data ones before them.
         let technical = kind::TECHNICAL.contains(&k.kind);

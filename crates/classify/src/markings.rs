@@ -126,6 +126,13 @@ impl Markings {
     /// sheet names, a table's first rows), and for export-control and infrastructure terms in
     /// the first 16 KB of `text` and the margins.
     pub fn find(&self, text: &str, margins: &[&str]) -> Found {
+        self.find_within(text, margins, BODY)
+    }
+
+    /// [`Markings::find`] with the terms looked for in the first `body` bytes of `text` (source
+    /// code and settings name their export classification or installation in their header
+    /// comment; a document may say it pages later).
+    pub fn find_within(&self, text: &str, margins: &[&str], body: usize) -> Found {
         let mut found = Found::default();
         let non_blank = || text.lines().filter(|l| !l.trim().is_empty());
         let head = non_blank().take(10);
@@ -150,7 +157,7 @@ impl Markings {
                 self.marking_in(cell, &mut found);
             }
         }
-        let mut body_end = text.len().min(BODY);
+        let mut body_end = text.len().min(body);
         while !text.is_char_boundary(body_end) {
             body_end -= 1;
         }
