@@ -53,42 +53,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn pdf(lines: &[&str]) -> Vec<u8> {
-    let mut content = String::from("BT /F1 10 Tf 20 760 Td 14 TL\n");
-    for l in lines {
-        content.push_str(&format!(
-            "({}) Tj T*\n",
-            l.replace('(', "\\(").replace(')', "\\)")
-        ));
-    }
-    content.push_str("ET\n");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
-        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    pdf_pages(&[lines.iter().map(|l| (*l).to_owned()).collect()])
 }
 
 /// One BIFF8 record: type, length, body.
@@ -541,7 +506,10 @@ fn pdf_pages(pages: &[Vec<String>]) -> Vec<u8> {
     for (i, lines) in pages.iter().enumerate() {
         let mut content = String::from("BT /F1 10 Tf 20 760 Td 14 TL\n");
         for l in lines {
-            content.push_str(&format!("({l}) Tj T*\n"));
+            content.push_str(&format!(
+                "({}) Tj T*\n",
+                l.replace('(', "\\(").replace(')', "\\)")
+            ));
         }
         content.push_str("ET\n");
         objects.push(format!(

@@ -12,10 +12,20 @@ use breachscope_simulate::Scenario;
 use breachscope_simulate::company::Company;
 use breachscope_simulate::content::write_shares;
 
-#[test]
-fn validated_categories_have_precision_and_recall_above_099() {
+/// The small preset's shares (with `files_per_share` when given), written to a temporary
+/// directory, their inventory, and a classifier.
+fn shares(
+    files_per_share: Option<u32>,
+) -> (
+    tempfile::TempDir,
+    Vec<breachscope_simulate::content::ShareFile>,
+    Classifier,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = Scenario::preset("small").unwrap();
+    let mut scenario = Scenario::preset("small").unwrap();
+    if let Some(n) = files_per_share {
+        scenario.company.files_per_share = n;
+    }
     let company = Company::build(&scenario).unwrap();
     let files = write_shares(dir.path(), &scenario, &company).unwrap();
     let classifier = Classifier::new(
@@ -23,6 +33,12 @@ fn validated_categories_have_precision_and_recall_above_099() {
         Limits::default(),
     )
     .unwrap();
+    (dir, files, classifier)
+}
+
+#[test]
+fn validated_categories_have_precision_and_recall_above_099() {
+    let (dir, files, classifier) = shares(None);
     // category → (true positives, false positives, false negatives), counted per file.
     let mut tally: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -119,16 +135,7 @@ fn validated_categories_have_precision_and_recall_above_099() {
 /// against the simulator's answer key: precision and recall at least 0.99 per label and kind.
 #[test]
 fn kinds_labels_markings_and_partners_match_the_answer_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut scenario = Scenario::preset("small").unwrap();
-    scenario.company.files_per_share = 300;
-    let company = Company::build(&scenario).unwrap();
-    let files = write_shares(dir.path(), &scenario, &company).unwrap();
-    let classifier = Classifier::new(
-        b"test key of at least sixteen bytes".to_vec(),
-        Limits::default(),
-    )
-    .unwrap();
+    let (dir, files, classifier) = shares(Some(300));
     // label or `kind:x` → (tp, fp, fn)
     let mut tally: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     let mut wrong = Vec::new();

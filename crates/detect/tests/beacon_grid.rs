@@ -311,20 +311,25 @@ fn rita_recognised(
 
 #[test]
 fn rita_v5_on_poisson_processes() {
-    // Printed, not asserted: why the alert needs regular timing and two scorings. RITA v5's
-    // score on a Poisson process of small requests, rescored hourly over a week.
-    for threshold in [0.8, 0.9] {
-        for interval in [300.0, 900.0, 1800.0, 3600.0] {
-            let alarms = (1..=10)
-                .filter(|&seed| {
-                    rita_recognised(interval, Timing::Poisson, 7, seed, threshold).is_some()
-                })
-                .count();
-            eprintln!(
-                "RITA v5 on a Poisson process every {interval} s: {alarms}/10 seeds reach {threshold}"
-            );
-        }
-    }
+    // Why the alert needs regular timing and two scorings (BENCHMARKS, docs/architecture.md):
+    // RITA v5's score on a Poisson process of small requests, rescored hourly over a week,
+    // crosses 0.8 for most seeds and 0.9 for almost none.
+    let alarms = |threshold: f64| {
+        [300.0, 900.0, 1800.0, 3600.0]
+            .iter()
+            .map(|&interval| {
+                (1..=10)
+                    .filter(|&seed| {
+                        rita_recognised(interval, Timing::Poisson, 7, seed, threshold).is_some()
+                    })
+                    .count()
+            })
+            .sum::<usize>()
+    };
+    let (at_08, at_09) = (alarms(0.8), alarms(0.9));
+    eprintln!("RITA v5 on 40 Poisson processes: {at_08} reach 0.8, {at_09} reach 0.9");
+    assert!(at_08 >= 30, "{at_08} of 40 reach 0.8");
+    assert!(at_09 <= 2, "{at_09} of 40 reach 0.9");
 }
 
 #[test]
