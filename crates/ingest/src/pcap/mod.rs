@@ -1,0 +1,462 @@
+//! Packet captures: classic libpcap (`tcpdump -w`, both byte orders, µs and ns timestamps) and
+//! pcapng, read as a stream ([`CaptureReader`]) into connections with the semantics of Zeek's
+//! `conn.log`, and the UDP datagrams of a capture held in memory ([`udp_datagrams`], for the
+//! NetFlow collector's offline decoding).
+//!
+//! # Link layers
+//! Ethernet (Cisco FabricPath skipped to the inner frame as Zeek does for ethertype 0x8903;
+//! 802.1Q, 802.1ad and QinQ tags; MPLS label stacks; PPPoE sessions), Linux cooked v1/v2, BSD
+//! null/loop, raw IP; IPv4 and IPv6 with extension headers; IP-in-IP unwrapped. Frames that
+//! yield no IP packet are counted per reason (ARP, other ethertypes, truncation…).
+//!
+//! # Connections (Zeek 8/9 defaults)
+//! * One connection per 5-tuple (ICMP: type and counterpart type or code as ports; other IP
+//!   protocols: ports 0, `unknown_transport`); the originator is the first packet's sender,
+//!   flipped as Zeek does: a first TCP packet without SYN or with SYN-ACK from a likely server
+//!   port, a first UDP datagram from a likely server port to one that is not, a SYN-ACK-first
+//!   connection once productive traffic follows (`^h`), a SYN answering a SYN-ACK.
+//! * TCP: Zeek's endpoint state machine (`TCPSessionAdapter`), sizes by sequence-number span
+//!   (`orig_bytes`/`resp_bytes`, 64-bit across wraps), content gaps from acks above the
+//!   reassembled data (`missed_bytes`, `g`), history letters `ShADadFfRrIiQqTtWwGgCc^` with
+//!   Zeek's once / sequence-change / 1-10-100 rules, `conn_state` from main.zeek.
+//! * Timers: TCP inactivity 1 min until the handshake ends, then 5 min; UDP, ICMP, other 1
+//!   min; TCP attempt 5 s; close delay 5 s after both sides closed or a reset; reset delay 5
+//!   s; the 6 s session timer with 5 s linger for half-closed connections. A SYN with a new
+//!   sequence number on a tracked or closed 5-tuple starts a new connection (Zeek's reuse).
+//! * `duration`, `orig_bytes`, `resp_bytes` are unset when the duration is 0 (as in Zeek's log).
+//! * `local_orig`/`local_resp`: Zeek's default `Site::private_address_space`.
+//! * Checksums (IPv4 header, TCP, UDP, ICMP) are checked and failing packets dropped unless
+//!   [`ConnOptions::validate_checksums`] is off (Zeek's `-C`).
+//! * `service`: see [`service`] (signatures of the first bytes, not Zeek's parsers).
+//!
+//! # Known departures from Zeek
+//! * IP fragments are not reassembled: they are counted and skipped.
+//! * UDP tunnels (VXLAN, Geneve, Teredo, GTP, AYIYA) and GRE are not unwrapped; the outer
+//!   connection is reported instead of the inner ones, without `tunnel_parents`.
+//! * A close is never deferred for data pending in the reassembler, and the partial-close
+//!   timer (only armed by Zeek when a script handles `connection_partial_close`) is not run.
+//! * `uid`s are generated, not Zeek's.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use breachscope_model::{Event, Micros};
+use sha2::{Digest, Sha256};
+
+use crate::input::{InputError, open_evidence};
+use crate::reader::{FileStats, ReadFailure};
+use crate::record::{Location, Rejected, Unit};
+
+pub mod conn;
+pub mod file;
+pub mod link;
+pub mod service;
+
+pub use conn::{ConnOptions, Tracker, is_local};
+pub use file::{CaptureFile, FileCounts, FileError, Record, is_capture};
+
+/// A UDP datagram from the capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Datagram<'a> {
+    /// Capture time, µs since the epoch.
+    pub time: Micros,
+    /// Sender.
+    pub src: IpAddr,
+    /// Sender's port.
+    pub src_port: u16,
+    /// Receiver.
+    pub dst: IpAddr,
+    /// Receiver's port.
+    pub dst_port: u16,
+    /// The UDP payload.
+    pub payload: &'a [u8],
+    /// 1-based number of the packet in the file.
+    pub packet: u64,
+}
+
+/// What a capture held besides its UDP datagrams.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PcapStats {
+    /// Packet records read.
+    pub packets: u64,
+    /// Packets that are not UDP (or not IP).
+    pub not_udp: u64,
+    /// UDP packets cut by the snap length, or later fragments of a datagram.
+    pub incomplete: u64,
+    /// Set when the file ended inside a record (a capture cut short).
+    pub truncated: bool,
+}
+
+/// Why a file is not a capture this reader can use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PcapError {
+    /// Not a classic pcap file.
+    #[error("not a pcap capture (magic number {0:#010x})")]
+    Magic(u32),
+    /// A link type without IP.
+    #[error("unsupported pcap link type {0}")]
+    LinkType(u32),
+}
+
+/// The UDP datagrams of a capture held in `bytes`, in file order.
+pub fn udp_datagrams(bytes: &[u8]) -> Result<(Vec<Datagram<'_>>, PcapStats), PcapError> {
+    let magic_le = bytes
+        .get(0..4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_le_bytes);
+    let (big_endian, nanos) = match magic_le {
+        0xa1b2_c3d4 => (false, false),
+        0xa1b2_3c4d => (false, true),
+        0xd4c3_b2a1 => (true, false),
+        0x4d3c_b2a1 => (true, true),
+        other => return Err(PcapError::Magic(other)),
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        Some(if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    let link = u32_at(20).ok_or(PcapError::Magic(magic_le))? & 0x0fff_ffff;
+    if !matches!(link, 0 | 1 | 12 | 14 | 101 | 108 | 113 | 228 | 229 | 276) {
+        return Err(PcapError::LinkType(link));
+    }
+    let mut stats = PcapStats::default();
+    let mut out = Vec::new();
+    let mut at = 24;
+    while at < bytes.len() {
+        let (Some(secs), Some(frac), Some(caplen)) = (u32_at(at), u32_at(at + 4), u32_at(at + 8))
+        else {
+            stats.truncated = true;
+            break;
+        };
+        let caplen = caplen as usize;
+        let Some(frame) = bytes.get(at + 16..at + 16 + caplen) else {
+            stats.truncated = true;
+            break;
+        };
+        at += 16 + caplen;
+        stats.packets += 1;
+        let time = i64::from(secs) * 1_000_000
+            + if nanos {
+                i64::from(frac / 1_000)
+            } else {
+                i64::from(frac)
+            };
+        let wire = u32_at(at - caplen - 4).unwrap_or(0).max(caplen as u32);
+        match link::decode(link, frame, wire) {
+            Ok(ip) if ip.proto == 17 => {
+                if ip.fragment.is_some_and(|f| f.offset != 0) {
+                    stats.incomplete += 1;
+                    continue;
+                }
+                let h = ip.payload;
+                let (Some(ports), Some(ulen)) = (h.get(0..4), h.get(4..6)) else {
+                    stats.incomplete += 1;
+                    continue;
+                };
+                let len = usize::from(u16::from_be_bytes([ulen[0], ulen[1]]));
+                match h.get(8..len.max(8)) {
+                    Some(payload) => out.push(Datagram {
+                        time,
+                        src: ip.src,
+                        src_port: u16::from_be_bytes([ports[0], ports[1]]),
+                        dst: ip.dst,
+                        dst_port: u16::from_be_bytes([ports[2], ports[3]]),
+                        payload,
+                        packet: stats.packets,
+                    }),
+                    None => stats.incomplete += 1,
+                }
+            }
+            _ => stats.not_udp += 1,
+        }
+    }
+    Ok((out, stats))
+}
+
+
+/// A reader that hashes and counts what passes through it.
+#[derive(Debug)]
+pub struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// What a capture held, packet by packet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaptureStats {
+    /// Packets read.
+    pub packets: u64,
+    /// Packets that went into a connection.
+    pub used: u64,
+    /// Packets not used, per reason.
+    pub unused: BTreeMap<&'static str, u64>,
+    /// Most connections tracked at once.
+    pub peak_live: usize,
+    /// Counts from the file layer.
+    pub file: FileCounts,
+}
+
+/// Reads a capture file into [`Event::Flow`]s, yielded as connections end (in the order they
+/// end, as Zeek writes conn.log); the connections still open at the end of the file come last.
+/// Memory is bounded by the live connections, not by the capture's size.
+#[derive(Debug)]
+pub struct CaptureReader {
+    path: Arc<PathBuf>,
+    file: Option<CaptureFile<BufReader<Hashing<File>>>>,
+    tracker: Tracker,
+    pending: VecDeque<Result<Event, Rejected>>,
+    stats: CaptureStats,
+    failure: Option<FileError>,
+    flows: u64,
+    rejected: u64,
+    finished: bool,
+    first_time: Option<Micros>,
+}
+
+impl CaptureReader {
+    /// Opens `path` (read-only, without touching its access time) with Zeek's defaults.
+    pub fn open(path: &Path) -> Result<Self, CaptureError> {
+        Self::open_with(path, ConnOptions::default())
+    }
+
+    /// Opens `path` with `opts`.
+    pub fn open_with(path: &Path, opts: ConnOptions) -> Result<Self, CaptureError> {
+        let f = open_evidence(path).map_err(|source| {
+            CaptureError::Input(InputError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        })?;
+        let hashing = Hashing {
+            inner: f,
+            hasher: Sha256::new(),
+            bytes: 0,
+        };
+        let file = CaptureFile::new(BufReader::with_capacity(256 * 1024, hashing))
+            .map_err(|error| CaptureError::Format {
+                path: path.to_path_buf(),
+                error,
+            })?;
+        Ok(CaptureReader {
+            path: Arc::new(path.to_path_buf()),
+            file: Some(file),
+            tracker: Tracker::new(opts),
+            pending: VecDeque::new(),
+            stats: CaptureStats::default(),
+            failure: None,
+            flows: 0,
+            rejected: 0,
+            finished: false,
+            first_time: None,
+        })
+    }
+
+    /// Packet counts so far.
+    pub fn stats(&self) -> &CaptureStats {
+        &self.stats
+    }
+
+    /// Time of the first packet, once read.
+    pub fn first_packet_time(&self) -> Option<Micros> {
+        self.first_time
+    }
+
+    fn step(&mut self) {
+        let Some(file) = self.file.as_mut() else {
+            self.finished = true;
+            return;
+        };
+        match file.next_record() {
+            Ok(Some(rec)) => {
+                self.stats.packets += 1;
+                self.first_time.get_or_insert(rec.time);
+                let r = link::decode(rec.link, rec.data, rec.orig_len).and_then(|ip| {
+                    if ip.fragment.is_some() {
+                        Err("IP fragment (not reassembled)")
+                    } else {
+                        self.tracker.packet(rec.time, &ip)
+                    }
+                });
+                match r {
+                    Ok(()) => self.stats.used += 1,
+                    Err(reason) => *self.stats.unused.entry(reason).or_insert(0) += 1,
+                }
+                self.stats.peak_live = self.stats.peak_live.max(self.tracker.live());
+            }
+            Ok(None) => self.end(),
+            Err(e) => {
+                let offset = match &e {
+                    FileError::Truncated { offset }
+                    | FileError::Bad { offset, .. }
+                    | FileError::Io { offset, .. } => *offset,
+                    FileError::Magic => 0,
+                };
+                self.pending.push_back(Err(Rejected {
+                    location: Location {
+                        path: Arc::clone(&self.path),
+                        line: offset,
+                        unit: Unit::Offset,
+                    },
+                    reason: e.to_string(),
+                }));
+                self.rejected += 1;
+                self.failure = Some(e);
+                self.end();
+            }
+        }
+        for flow in self.tracker.take_done() {
+            self.flows += 1;
+            self.pending.push_back(Ok(Event::Flow(flow)));
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(f) = self.file.as_ref() {
+            self.stats.file = f.counts();
+        }
+        self.tracker.flush();
+        self.finished = true;
+    }
+
+    /// Reads what is left, and returns the file's counts: `lines` = packets, `records` =
+    /// connections, `skipped` = packets not in any connection (reasons in `notes`), `rejected`
+    /// = damaged records (the file ends there).
+    pub fn finish(mut self) -> FileStats {
+        while self.next().is_some() {}
+        self.finish_stats()
+    }
+
+    fn finish_stats(&mut self) -> FileStats {
+        let mut st = FileStats::new(Arc::clone(&self.path), "pcap");
+        st.lines = self.stats.packets;
+        st.records = self.flows;
+        st.rejected = self.rejected;
+        st.skipped = self.stats.packets - self.stats.used;
+        if let Some(file) = self.file.take() {
+            let mut inner = file.into_inner();
+            // Hash the rest of the file too (after a damaged record).
+            let _ = std::io::copy(&mut inner, &mut std::io::sink());
+            let h = inner.into_inner();
+            st.bytes = h.bytes;
+            st.sha256 = h
+                .hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+        }
+        for (reason, n) in &self.stats.unused {
+            st.notes.push(format!("{n} packets not in a connection: {reason}"));
+        }
+        let fc = self.stats.file;
+        if fc.skipped_blocks > 0 {
+            st.notes.push(format!(
+                "{} pcapng blocks skipped ({} obsolete packet blocks)",
+                fc.skipped_blocks, fc.obsolete_packet_blocks
+            ));
+        }
+        if fc.unknown_interface > 0 {
+            st.notes.push(format!(
+                "{} packets name an undescribed interface",
+                fc.unknown_interface
+            ));
+        }
+        if let Some(e) = &self.failure {
+            st.failure = Some(ReadFailure {
+                after_line: self.stats.packets,
+                after_records: self.flows,
+                message: e.to_string(),
+            });
+        }
+        st
+    }
+}
+
+impl Iterator for CaptureReader {
+    type Item = Result<Event, Rejected>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(x) = self.pending.pop_front() {
+                return Some(x);
+            }
+            if self.finished {
+                return None;
+            }
+            self.step();
+        }
+    }
+}
+
+/// Why a capture could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// The file could not be opened.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The file is not a capture, or its header is damaged.
+    #[error("{path}: {error}", path = .path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        error: FileError,
+    },
+}
+
+/// Connections of a capture held in memory (tests, fuzzing): the flows, the packet counts, and
+/// the error that ended reading early, if any.
+pub fn flows_of_bytes(
+    bytes: &[u8],
+    opts: ConnOptions,
+) -> Result<(Vec<breachscope_model::Flow>, CaptureStats, Option<FileError>), FileError> {
+    let mut file = CaptureFile::new(bytes)?;
+    let mut tracker = Tracker::new(opts);
+    let mut stats = CaptureStats::default();
+    let mut out = Vec::new();
+    let failure = loop {
+        match file.next_record() {
+            Ok(Some(rec)) => {
+                stats.packets += 1;
+                let r = link::decode(rec.link, rec.data, rec.orig_len).and_then(|ip| {
+                    if ip.fragment.is_some() {
+                        Err("IP fragment (not reassembled)")
+                    } else {
+                        tracker.packet(rec.time, &ip)
+                    }
+                });
+                match r {
+                    Ok(()) => stats.used += 1,
+                    Err(reason) => *stats.unused.entry(reason).or_insert(0) += 1,
+                }
+                stats.peak_live = stats.peak_live.max(tracker.live());
+                out.extend(tracker.take_done());
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    stats.file = file.counts();
+    tracker.flush();
+    out.extend(tracker.take_done());
+    Ok((out, stats, failure))
+}
+
