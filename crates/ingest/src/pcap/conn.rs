@@ -237,9 +237,7 @@ impl Endp {
         } else {
             ack.wrapping_sub(start)
         };
-        if size != 0 {
-            size -= 1;
-        }
+        size = size.saturating_sub(1);
         if self.fin_cnt > 0 && size != 0 {
             size -= 1;
         }
@@ -406,11 +404,7 @@ fn likely_server(proto: u8, port: u16) -> bool {
                 | 5269
                 | 5432
                 | 6379
-                | 6666..=6669
-                | 8000
-                | 8080
-                | 8888
-                | 20000
+                | 6666..=6669 | 8000 | 8080 | 8888 | 20000
         ),
         17 => matches!(
             port,
@@ -731,7 +725,9 @@ impl Tracker {
             Proto::Other => ([0, 0], "OTH".to_string(), 0),
         };
         let syn_seen = c.history.contains(['S', 's']);
-        let mut service = c.service.services(c.proto, c.addr[r].1, c.addr[o].1, syn_seen);
+        let mut service = c
+            .service
+            .services(c.proto, c.addr[r].1, c.addr[o].1, syn_seen);
         if c.ftp_data {
             service.insert(0, "ftp-data");
         }
@@ -1028,7 +1024,11 @@ impl Tracker {
                     c.flip();
                 }
             }
-            if self.ftp_expect.remove(&(c.addr[1 - c.orig].0, c.addr[1 - c.orig].1)).is_some() {
+            if self
+                .ftp_expect
+                .remove(&(c.addr[1 - c.orig].0, c.addr[1 - c.orig].1))
+                .is_some()
+            {
                 c.ftp_data = true;
             }
             self.conns.insert(key, c);
@@ -1046,7 +1046,15 @@ impl Tracker {
             return Err("bad TCP checksum");
         }
         let complete = data.len() >= len;
-        let ftp = process_tcp(c, e, now, &h, len, if complete { &data[..len] } else { &[] }, complete);
+        let ftp = process_tcp(
+            c,
+            e,
+            now,
+            &h,
+            len,
+            if complete { &data[..len] } else { &[] },
+            complete,
+        );
         c.pkts[e] += 1;
         c.ip_bytes[e] += u64::from(ip.total_len);
         if let Some(expect) = ftp {
@@ -1409,11 +1417,7 @@ fn process_tcp(
             }
         }
         St::Established | St::Partial => {
-            if h.syn
-                && t.ep[e].state == St::Partial
-                && t.ep[pe].state == St::Inactive
-                && !h.ackf
-            {
+            if h.syn && t.ep[e].state == St::Partial && t.ep[pe].state == St::Inactive && !h.ackf {
                 t.ep[e].set_state(St::SynSent);
             }
             if h.fin && !h.rst {
@@ -1445,7 +1449,9 @@ fn process_tcp(
         St::Reset => {}
     }
     // Handshake finished: the inactivity timeout becomes TCP's.
-    if c.inactivity == Some(UDP_INACTIVITY) && (!handshake(t.ep[0].state) || !handshake(t.ep[1].state)) {
+    if c.inactivity == Some(UDP_INACTIVITY)
+        && (!handshake(t.ep[0].state) || !handshake(t.ep[1].state))
+    {
         c.inactivity = Some(TCP_INACTIVITY);
     }
     if start_attempt && c.attempt_at.is_none() {
@@ -1471,7 +1477,11 @@ fn process_tcp(
     }
 
     // DataSent.
-    let rel_data_seq = if h.syn { rel_seq.wrapping_add(1) } else { rel_seq };
+    let rel_data_seq = if h.syn {
+        rel_seq.wrapping_add(1)
+    } else {
+        rel_seq
+    };
     let mut ftp = None;
     if len > 0 && complete && !h.rst && !seq_underflow {
         let delivered = data_sent(t, e, rel_data_seq, len as u64);

@@ -260,7 +260,7 @@ impl<R: Read> CaptureFile<R> {
             }
         };
         let len = u32_of(&fixed, 0, big_endian) as usize;
-        if !(28..=MAX_RECORD).contains(&len) || len % 4 != 0 {
+        if !(28..=MAX_RECORD).contains(&len) || !len.is_multiple_of(4) {
             return Err(FileError::Bad {
                 offset: start,
                 reason: "section header block length",
@@ -349,7 +349,13 @@ impl<R: Read> CaptureFile<R> {
             } else {
                 i64::from(frac)
             };
-        Ok(Some((time, link, orig_len.max(caplen as u32), start, 0..caplen)))
+        Ok(Some((
+            time,
+            link,
+            orig_len.max(caplen as u32),
+            start,
+            0..caplen,
+        )))
     }
 
     #[allow(clippy::type_complexity)]
@@ -383,7 +389,7 @@ impl<R: Read> CaptureFile<R> {
                     }
                 };
                 let len = u32_of(&h, 4, big_endian) as usize;
-                if !(28..=MAX_RECORD).contains(&len) || len % 4 != 0 {
+                if !(28..=MAX_RECORD).contains(&len) || !len.is_multiple_of(4) {
                     return Err(FileError::Bad {
                         offset: start,
                         reason: "section header block length",
@@ -403,7 +409,7 @@ impl<R: Read> CaptureFile<R> {
             };
             let kind = u32_of(&h, 0, be);
             let len = u32_of(&h, 4, be) as usize;
-            if !(12..=MAX_RECORD).contains(&len) || len % 4 != 0 {
+            if !(12..=MAX_RECORD).contains(&len) || !len.is_multiple_of(4) {
                 return Err(FileError::Bad {
                     offset: start,
                     reason: "block length",

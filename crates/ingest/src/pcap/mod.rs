@@ -181,7 +181,6 @@ pub fn udp_datagrams(bytes: &[u8]) -> Result<(Vec<Datagram<'_>>, PcapStats), Pca
     Ok((out, stats))
 }
 
-
 /// A reader that hashes and counts what passes through it.
 #[derive(Debug)]
 pub struct Hashing<R> {
@@ -250,10 +249,12 @@ impl CaptureReader {
             hasher: Sha256::new(),
             bytes: 0,
         };
-        let file = CaptureFile::new(BufReader::with_capacity(256 * 1024, hashing))
-            .map_err(|error| CaptureError::Format {
-                path: path.to_path_buf(),
-                error,
+        let file =
+            CaptureFile::new(BufReader::with_capacity(256 * 1024, hashing)).map_err(|error| {
+                CaptureError::Format {
+                    path: path.to_path_buf(),
+                    error,
+                }
             })?;
         Ok(CaptureReader {
             path: Arc::new(path.to_path_buf()),
@@ -364,7 +365,8 @@ impl CaptureReader {
                 .collect();
         }
         for (reason, n) in &self.stats.unused {
-            st.notes.push(format!("{n} packets not in a connection: {reason}"));
+            st.notes
+                .push(format!("{n} packets not in a connection: {reason}"));
         }
         let fc = self.stats.file;
         if fc.skipped_blocks > 0 {
@@ -427,7 +429,14 @@ pub enum CaptureError {
 pub fn flows_of_bytes(
     bytes: &[u8],
     opts: ConnOptions,
-) -> Result<(Vec<breachscope_model::Flow>, CaptureStats, Option<FileError>), FileError> {
+) -> Result<
+    (
+        Vec<breachscope_model::Flow>,
+        CaptureStats,
+        Option<FileError>,
+    ),
+    FileError,
+> {
     let mut file = CaptureFile::new(bytes)?;
     let mut tracker = Tracker::new(opts);
     let mut stats = CaptureStats::default();
@@ -460,3 +469,256 @@ pub fn flows_of_bytes(
     Ok((out, stats, failure))
 }
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// An Ethernet/IPv4/TCP frame with valid checksums.
+    fn tcp_frame(
+        src: [u8; 4],
+        dst: [u8; 4],
+        sp: u16,
+        dp: u16,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let mut tcp = Vec::new();
+        tcp.extend_from_slice(&sp.to_be_bytes());
+        tcp.extend_from_slice(&dp.to_be_bytes());
+        tcp.extend_from_slice(&seq.to_be_bytes());
+        tcp.extend_from_slice(&ack.to_be_bytes());
+        tcp.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        tcp.extend_from_slice(payload);
+        let len = tcp.len() as u32;
+        let sum = !link::checksum(
+            link::pseudo_header(IpAddr::from(src), IpAddr::from(dst), 6, len),
+            &tcp,
+        );
+        tcp[16..18].copy_from_slice(&sum.to_be_bytes());
+        let mut ip = vec![0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0];
+        ip[2..4].copy_from_slice(&((20 + len) as u16).to_be_bytes());
+        ip.extend_from_slice(&src);
+        ip.extend_from_slice(&dst);
+        let sum = !link::checksum(0, &ip);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        f.extend_from_slice(&ip);
+        f.extend_from_slice(&tcp);
+        f
+    }
+
+    fn handshake_frames() -> Vec<Vec<u8>> {
+        let c = [10, 0, 0, 1];
+        let s = [192, 0, 2, 7];
+        vec![
+            tcp_frame(c, s, 40000, 80, 100, 0, 0x02, b""),
+            tcp_frame(s, c, 80, 40000, 500, 101, 0x12, b""),
+            tcp_frame(c, s, 40000, 80, 101, 501, 0x10, b""),
+            tcp_frame(c, s, 40000, 80, 101, 501, 0x18, b"GET / HTTP/1.1\r\n\r\n"),
+            tcp_frame(s, c, 80, 40000, 501, 119, 0x18, b"HTTP/1.1 200 OK\r\n\r\n"),
+            tcp_frame(c, s, 40000, 80, 119, 520, 0x11, b""),
+            tcp_frame(s, c, 80, 40000, 520, 120, 0x11, b""),
+            tcp_frame(c, s, 40000, 80, 120, 521, 0x10, b""),
+        ]
+    }
+
+    fn pcap(frames: &[Vec<u8>], big_endian: bool) -> Vec<u8> {
+        let w32 = |v: &mut Vec<u8>, x: u32| {
+            v.extend_from_slice(&if big_endian {
+                x.to_be_bytes()
+            } else {
+                x.to_le_bytes()
+            })
+        };
+        let mut v = Vec::new();
+        w32(&mut v, 0xa1b2_c3d4);
+        let w16 = if big_endian {
+            2u16.to_be_bytes()
+        } else {
+            2u16.to_le_bytes()
+        };
+        v.extend_from_slice(&w16);
+        let w16 = if big_endian {
+            4u16.to_be_bytes()
+        } else {
+            4u16.to_le_bytes()
+        };
+        v.extend_from_slice(&w16);
+        w32(&mut v, 0);
+        w32(&mut v, 0);
+        w32(&mut v, 65535);
+        w32(&mut v, 1);
+        for (i, f) in frames.iter().enumerate() {
+            w32(&mut v, 1_700_000_000);
+            w32(&mut v, 1000 * i as u32);
+            w32(&mut v, f.len() as u32);
+            w32(&mut v, f.len() as u32);
+            v.extend_from_slice(f);
+        }
+        v
+    }
+
+    fn pcapng(frames: &[Vec<u8>]) -> Vec<u8> {
+        let mut v = Vec::new();
+        let block = |v: &mut Vec<u8>, kind: u32, body: &[u8]| {
+            let mut body = body.to_vec();
+            while body.len() % 4 != 0 {
+                body.push(0);
+            }
+            let len = (body.len() + 12) as u32;
+            v.extend_from_slice(&kind.to_le_bytes());
+            v.extend_from_slice(&len.to_le_bytes());
+            v.extend_from_slice(&body);
+            v.extend_from_slice(&len.to_le_bytes());
+        };
+        let mut shb = vec![0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0];
+        shb.extend_from_slice(&u64::MAX.to_le_bytes());
+        block(&mut v, 0x0a0d_0d0a, &shb);
+        // IDB: Ethernet, nanosecond resolution.
+        let mut idb = vec![1, 0, 0, 0, 0, 0, 4, 0];
+        idb.extend_from_slice(&[9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+        block(&mut v, 1, &idb);
+        block(&mut v, 5, &[1, 2, 3, 4]); // statistics: skipped
+        for (i, f) in frames.iter().enumerate() {
+            let ts: u64 = 1_700_000_000_000_000_000 + 1_000_000 * i as u64;
+            let mut epb = Vec::new();
+            epb.extend_from_slice(&0u32.to_le_bytes());
+            epb.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+            epb.extend_from_slice(&(ts as u32).to_le_bytes());
+            epb.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            epb.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            epb.extend_from_slice(f);
+            block(&mut v, 6, &epb);
+        }
+        v
+    }
+
+    fn check_sf(flows: &[breachscope_model::Flow]) {
+        assert_eq!(flows.len(), 1);
+        let f = &flows[0];
+        assert_eq!(f.conn_state.as_deref(), Some("SF"));
+        assert_eq!(f.history.as_deref(), Some("ShADdFf"));
+        assert_eq!((f.bytes_out, f.bytes_in), (Some(18), Some(19)));
+        assert_eq!((f.packets_out, f.packets_in), (Some(5), Some(3)));
+        // The last ACK comes after both sides closed: Zeek no longer moves the end time.
+        assert_eq!(f.duration, Some(6000));
+        assert_eq!(f.service.as_deref(), Some("http"));
+        assert_eq!((f.local_orig, f.local_resp), (Some(true), Some(true)));
+    }
+
+    #[test]
+    fn pcap_both_byte_orders_and_pcapng_give_the_same_connection() {
+        let frames = handshake_frames();
+        for be in [false, true] {
+            let (flows, stats, err) =
+                flows_of_bytes(&pcap(&frames, be), ConnOptions::default()).unwrap();
+            assert!(err.is_none());
+            assert_eq!(stats.used, 8);
+            check_sf(&flows);
+        }
+        let (flows, stats, err) = flows_of_bytes(&pcapng(&frames), ConnOptions::default()).unwrap();
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(stats.file.skipped_blocks, 1);
+        check_sf(&flows);
+        assert!(is_capture(&pcap(&frames, false)));
+        assert!(is_capture(&pcapng(&frames)));
+        assert!(!is_capture(b"#separator"));
+    }
+
+    #[test]
+    fn every_prefix_is_read_without_panic_and_reports_where_it_stopped() {
+        for bytes in [
+            pcap(&handshake_frames(), false),
+            pcapng(&handshake_frames()),
+        ] {
+            for cut in 0..bytes.len() {
+                match flows_of_bytes(&bytes[..cut], ConnOptions::default()) {
+                    Ok((flows, stats, err)) => {
+                        assert!(stats.used <= stats.packets);
+                        assert!(flows.len() <= 1);
+                        if let Some(FileError::Truncated { offset }) = err {
+                            assert!(offset < cut as u64);
+                        }
+                    }
+                    Err(e) => assert!(matches!(
+                        e,
+                        FileError::Magic | FileError::Truncated { .. } | FileError::Bad { .. }
+                    )),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_lengths_and_garbage_are_errors_with_offsets() {
+        let mut ng = pcapng(&handshake_frames());
+        // Corrupt the statistics block's length (after the SHB of 28 bytes and the IDB of 32).
+        let at = 28 + 32 + 4;
+        ng[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
+        let (_, _, err) = flows_of_bytes(&ng, ConnOptions::default()).unwrap();
+        assert_eq!(
+            err,
+            Some(FileError::Bad {
+                offset: 60,
+                reason: "block length"
+            })
+        );
+        let mut p = pcap(&handshake_frames(), false);
+        p[24 + 8..24 + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+        let (flows, _, err) = flows_of_bytes(&p, ConnOptions::default()).unwrap();
+        assert!(flows.is_empty());
+        assert!(matches!(err, Some(FileError::Bad { offset: 24, .. })));
+        assert_eq!(
+            flows_of_bytes(b"garbage garbage garbage", ConnOptions::default()).err(),
+            Some(FileError::Magic)
+        );
+        // A frame of garbage after a valid header: counted, not a connection.
+        let (flows, stats, _) = flows_of_bytes(
+            &pcap(&[vec![0xffu8; 40], vec![1, 2]], false),
+            ConnOptions::default(),
+        )
+        .unwrap();
+        assert!(flows.is_empty());
+        assert_eq!(stats.packets, 2);
+        assert_eq!(stats.unused.values().sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn bad_checksums_drop_packets_unless_told_otherwise() {
+        let mut frames = handshake_frames();
+        frames[3][14 + 20 + 16] ^= 0xff;
+        let (flows, stats, _) =
+            flows_of_bytes(&pcap(&frames, false), ConnOptions::default()).unwrap();
+        assert_eq!(stats.unused.get("bad TCP checksum"), Some(&1));
+        assert!(flows[0].history.as_deref().unwrap().contains('C'));
+        let (flows, _, _) = flows_of_bytes(
+            &pcap(&frames, false),
+            ConnOptions {
+                validate_checksums: false,
+            },
+        )
+        .unwrap();
+        check_sf(&flows);
+    }
+
+    #[test]
+    fn local_networks_follow_zeeks_private_address_space() {
+        for (a, local) in [
+            ("10.1.2.3", true),
+            ("192.168.1.255", true),
+            ("224.0.0.251", true),
+            ("224.0.1.1", false),
+            ("141.142.220.255", false),
+            ("fe80::1", true),
+            ("ff02::fb", false),
+            ("2001:db8::1", true),
+            ("2a00::1", false),
+        ] {
+            assert_eq!(is_local(a.parse().unwrap()), local, "{a}");
+        }
+    }
+}

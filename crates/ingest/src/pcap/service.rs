@@ -43,7 +43,13 @@ impl Detector {
     }
 
     /// The services recognised, for a connection of `proto` between these ports.
-    pub fn services(&self, proto: u8, resp_port: u16, orig_port: u16, syn_seen: bool) -> Vec<&'static str> {
+    pub fn services(
+        &self,
+        proto: u8,
+        resp_port: u16,
+        orig_port: u16,
+        syn_seen: bool,
+    ) -> Vec<&'static str> {
         let o = self.orig.as_slice();
         let r = self.resp.as_slice();
         let mut out = Vec::new();
@@ -54,7 +60,8 @@ impl Detector {
                     out.push("dns");
                 } else if matches!(resp_port, 67 | 68)
                     && (o.len() >= 240 || r.len() >= 240)
-                    && (o.get(236..240) == Some(&[99, 130, 83, 99]) || r.get(236..240) == Some(&[99, 130, 83, 99]))
+                    && (o.get(236..240) == Some(&[99, 130, 83, 99])
+                        || r.get(236..240) == Some(&[99, 130, 83, 99]))
                 {
                     out.push("dhcp");
                 } else if resp_port == 123 && o.len() >= 48 && matches!((o[0] >> 3) & 7, 1..=4) {
@@ -70,7 +77,9 @@ impl Detector {
                     out.push("ssl");
                 } else if o.len() >= 8 && matches!(&o[4..8], b"\xffSMB" | b"\xfeSMB" | b"\xfdSMB") {
                     out.push("smb");
-                } else if r.starts_with(b"220") && starts_ci(o, &["USER ", "AUTH ", "FEAT", "SYST", "OPTS "]) {
+                } else if r.starts_with(b"220")
+                    && starts_ci(o, &["USER ", "AUTH ", "FEAT", "SYST", "OPTS "])
+                {
                     out.push("ftp");
                 } else if r.starts_with(b"220") && starts_ci(o, &["EHLO", "HELO"]) {
                     out.push("smtp");
@@ -87,9 +96,9 @@ impl Detector {
 }
 
 fn starts_ci(data: &[u8], words: &[&str]) -> bool {
-    words.iter().any(|w| {
-        data.len() >= w.len() && data[..w.len()].eq_ignore_ascii_case(w.as_bytes())
-    })
+    words
+        .iter()
+        .any(|w| data.len() >= w.len() && data[..w.len()].eq_ignore_ascii_case(w.as_bytes()))
 }
 
 fn dns_like(p: &[u8]) -> bool {
@@ -104,8 +113,16 @@ fn dns_like(p: &[u8]) -> bool {
 
 fn http_request(o: &[u8]) -> bool {
     const METHODS: &[&[u8]] = &[
-        b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"TRACE ",
-        b"PATCH ", b"PROPFIND ",
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"CONNECT ",
+        b"TRACE ",
+        b"PATCH ",
+        b"PROPFIND ",
     ];
     METHODS.iter().any(|m| o.starts_with(m))
 }
