@@ -475,6 +475,7 @@ mod tests {
     use super::*;
 
     /// An Ethernet/IPv4/TCP frame with valid checksums.
+    #[allow(clippy::too_many_arguments)]
     fn tcp_frame(
         src: [u8; 4],
         dst: [u8; 4],
@@ -566,7 +567,7 @@ mod tests {
         let mut v = Vec::new();
         let block = |v: &mut Vec<u8>, kind: u32, body: &[u8]| {
             let mut body = body.to_vec();
-            while body.len() % 4 != 0 {
+            while !body.len().is_multiple_of(4) {
                 body.push(0);
             }
             let len = (body.len() + 12) as u32;
