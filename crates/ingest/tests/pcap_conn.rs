@@ -139,6 +139,63 @@ fn compare(dir: &Path, name: &str, pcap: &str, log: &str, opts: ConnOptions) -> 
         }
     }
     let first = reader.first_packet_time().unwrap();
+    // Every packet time of the capture, to check each connection's `ts` (masked in the
+    // baselines) is the time of a packet between its endpoints.
+    let mut packet_times = std::collections::HashSet::new();
+    // The first packet of each TCP/UDP 5-tuple (either direction), decoded independently.
+    let mut first_of_tuple: HashMap<String, i64> = HashMap::new();
+    {
+        let bytes = std::fs::read(dir.join(name).join(pcap)).unwrap();
+        let mut file = breachscope_ingest::pcap::CaptureFile::new(bytes.as_slice()).unwrap();
+        while let Some(rec) = file.next_record().unwrap() {
+            packet_times.insert(rec.time);
+            let Ok(ip) = breachscope_ingest::pcap::link::decode(rec.link, rec.data, rec.orig_len)
+            else {
+                continue;
+            };
+            if !matches!(ip.proto, 6 | 17) || ip.payload.len() < 4 {
+                continue;
+            }
+            let sp = u16::from_be_bytes([ip.payload[0], ip.payload[1]]);
+            let dp = u16::from_be_bytes([ip.payload[2], ip.payload[3]]);
+            let (a, b) = if (ip.src, sp) <= (ip.dst, dp) {
+                ((ip.src, sp), (ip.dst, dp))
+            } else {
+                ((ip.dst, dp), (ip.src, sp))
+            };
+            first_of_tuple
+                .entry(format!("{a:?}{b:?}{}", ip.proto))
+                .or_insert(rec.time);
+        }
+    }
+    let tuple_of = |f: &Flow| {
+        let (x, y) = ((f.src_ip, f.src_port), (f.dst_ip, f.dst_port));
+        let (a, b) = if x <= y { (x, y) } else { (y, x) };
+        let p = match f.transport {
+            Transport::Tcp => 6,
+            Transport::Udp => 17,
+            _ => 0,
+        };
+        format!("{a:?}{b:?}{p}")
+    };
+    let mut per_tuple: HashMap<String, usize> = HashMap::new();
+    for f in &flows {
+        *per_tuple.entry(tuple_of(f)).or_default() += 1;
+    }
+    let mut ts_checked = 0;
+    for f in &flows {
+        let t = tuple_of(f);
+        if per_tuple[&t] == 1
+            && let Some(&first) = first_of_tuple.get(&t)
+        {
+            assert_eq!(
+                f.start, first,
+                "{name}: ts of {t} is not its first packet's time"
+            );
+            ts_checked += 1;
+        }
+    }
+    println!("{name}: ts equals the first packet's time for {ts_checked} single-use 5-tuples");
     let stats = reader.stats().clone();
     let fs = reader.finish();
     assert_eq!(fs.kind, "pcap");

@@ -368,6 +368,20 @@ impl CaptureReader {
             st.notes
                 .push(format!("{n} packets not in a connection: {reason}"));
         }
+        let bad_sums: u64 = self
+            .stats
+            .unused
+            .iter()
+            .filter(|(r, _)| r.contains("checksum"))
+            .map(|(_, n)| n)
+            .sum();
+        if bad_sums * 2 > self.stats.packets {
+            st.notes.push(format!(
+                "{bad_sums} of {} packets failed their checksums: a capture taken on the sending host \
+                 (checksum offloading) should be read with checksums unchecked (as `zeek -C`)",
+                self.stats.packets
+            ));
+        }
         let fc = self.stats.file;
         if fc.skipped_blocks > 0 {
             st.notes.push(format!(
