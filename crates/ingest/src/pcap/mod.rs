@@ -30,7 +30,8 @@
 //! * `service`: see [`service`] (signatures of the first bytes, not Zeek's parsers).
 //!
 //! # Known departures from Zeek
-//! * IP fragments are not reassembled: they are counted and skipped.
+//! * IP fragments are reassembled (bounded: 4096 datagrams, 64 MiB, 60 s); Zeek's overlap
+//!   and fragment-count checks are not copied.
 //! * UDP tunnels (VXLAN, Geneve, Teredo, GTP, AYIYA) and GRE are not unwrapped; the outer
 //!   connection is reported instead of the inner ones, without `tunnel_parents`.
 //! * A close is never deferred for data pending in the reassembler, and the partial-close
@@ -52,11 +53,13 @@ use crate::reader::{FileStats, ReadFailure};
 use crate::record::{Location, Rejected, Unit};
 
 pub mod conn;
+pub mod defrag;
 pub mod file;
 pub mod link;
 pub mod service;
 
 pub use conn::{ConnOptions, Tracker, is_local};
+use defrag::Defrag;
 pub use file::{CaptureFile, FileCounts, FileError, Record, is_capture};
 
 /// A UDP datagram from the capture.
@@ -211,6 +214,37 @@ pub struct CaptureStats {
     pub peak_live: usize,
     /// Counts from the file layer.
     pub file: FileCounts,
+    /// IP datagrams whose fragments never all arrived (their fragments count as used).
+    pub fragments_dropped: u64,
+}
+
+/// One record through fragment reassembly and the tracker.
+fn feed(
+    tracker: &mut Tracker,
+    defrag: &mut Defrag,
+    rec: &Record<'_>,
+    validate: bool,
+) -> Result<(), link::Reason> {
+    let ip = link::decode(rec.link, rec.data, rec.orig_len)?;
+    if ip.fragment.is_none() {
+        return tracker.packet(rec.time, &ip);
+    }
+    tracker.advance(rec.time);
+    match defrag.add(rec.time, &ip, validate) {
+        defrag::Outcome::Buffered => Ok(()),
+        defrag::Outcome::Bad(r) => Err(r),
+        defrag::Outcome::Complete { payload, total_len } => {
+            let whole = link::IpPacket {
+                total_len,
+                payload: &payload,
+                payload_len: payload.len() as u32,
+                fragment: None,
+                v4_header: None,
+                ..ip
+            };
+            tracker.packet(rec.time, &whole)
+        }
+    }
 }
 
 /// Reads a capture file into [`Event::Flow`]s, yielded as connections end (in the order they
@@ -221,6 +255,8 @@ pub struct CaptureReader {
     path: Arc<PathBuf>,
     file: Option<CaptureFile<BufReader<Hashing<File>>>>,
     tracker: Tracker,
+    defrag: Defrag,
+    validate: bool,
     pending: VecDeque<Result<Event, Rejected>>,
     stats: CaptureStats,
     failure: Option<FileError>,
@@ -260,6 +296,8 @@ impl CaptureReader {
             path: Arc::new(path.to_path_buf()),
             file: Some(file),
             tracker: Tracker::new(opts),
+            defrag: Defrag::default(),
+            validate: opts.validate_checksums,
             pending: VecDeque::new(),
             stats: CaptureStats::default(),
             failure: None,
@@ -289,13 +327,7 @@ impl CaptureReader {
             Ok(Some(rec)) => {
                 self.stats.packets += 1;
                 self.first_time.get_or_insert(rec.time);
-                let r = link::decode(rec.link, rec.data, rec.orig_len).and_then(|ip| {
-                    if ip.fragment.is_some() {
-                        Err("IP fragment (not reassembled)")
-                    } else {
-                        self.tracker.packet(rec.time, &ip)
-                    }
-                });
+                let r = feed(&mut self.tracker, &mut self.defrag, &rec, self.validate);
                 match r {
                     Ok(()) => self.stats.used += 1,
                     Err(reason) => *self.stats.unused.entry(reason).or_insert(0) += 1,
@@ -333,6 +365,7 @@ impl CaptureReader {
         if let Some(f) = self.file.as_ref() {
             self.stats.file = f.counts();
         }
+        self.stats.fragments_dropped = self.defrag.dropped + self.defrag.pending() as u64;
         self.tracker.flush();
         self.finished = true;
     }
@@ -387,6 +420,12 @@ impl CaptureReader {
             st.notes.push(format!(
                 "{} pcapng blocks skipped ({} obsolete packet blocks)",
                 fc.skipped_blocks, fc.obsolete_packet_blocks
+            ));
+        }
+        if self.stats.fragments_dropped > 0 {
+            st.notes.push(format!(
+                "{} fragmented IP datagrams never completed",
+                self.stats.fragments_dropped
             ));
         }
         if fc.unknown_interface > 0 {
@@ -453,19 +492,14 @@ pub fn flows_of_bytes(
 > {
     let mut file = CaptureFile::new(bytes)?;
     let mut tracker = Tracker::new(opts);
+    let mut defrag = Defrag::default();
     let mut stats = CaptureStats::default();
     let mut out = Vec::new();
     let failure = loop {
         match file.next_record() {
             Ok(Some(rec)) => {
                 stats.packets += 1;
-                let r = link::decode(rec.link, rec.data, rec.orig_len).and_then(|ip| {
-                    if ip.fragment.is_some() {
-                        Err("IP fragment (not reassembled)")
-                    } else {
-                        tracker.packet(rec.time, &ip)
-                    }
-                });
+                let r = feed(&mut tracker, &mut defrag, &rec, opts.validate_checksums);
                 match r {
                     Ok(()) => stats.used += 1,
                     Err(reason) => *stats.unused.entry(reason).or_insert(0) += 1,
@@ -478,6 +512,7 @@ pub fn flows_of_bytes(
         }
     };
     stats.file = file.counts();
+    stats.fragments_dropped = defrag.dropped + defrag.pending() as u64;
     tracker.flush();
     out.extend(tracker.take_done());
     Ok((out, stats, failure))
@@ -718,6 +753,63 @@ mod tests {
         )
         .unwrap();
         check_sf(&flows);
+    }
+
+    /// A raw-IP (link type 101) pcap of `packets`.
+    fn raw_pcap(packets: &[Vec<u8>]) -> Vec<u8> {
+        let mut v = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        v.extend_from_slice(&[0; 8]);
+        v.extend_from_slice(&65535u32.to_le_bytes());
+        v.extend_from_slice(&101u32.to_le_bytes());
+        for (i, p) in packets.iter().enumerate() {
+            v.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+            v.extend_from_slice(&(i as u32 * 10).to_le_bytes());
+            v.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            v.extend_from_slice(p);
+        }
+        v
+    }
+
+    fn v4_fragment(id: u16, offset: u16, more: bool, payload: &[u8]) -> Vec<u8> {
+        let mut ip = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        ip[2..4].copy_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
+        ip[4..6].copy_from_slice(&id.to_be_bytes());
+        let frag = (offset / 8) | if more { 0x2000 } else { 0 };
+        ip[6..8].copy_from_slice(&frag.to_be_bytes());
+        let sum = !link::checksum(0, &ip);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        ip.extend_from_slice(payload);
+        ip
+    }
+
+    #[test]
+    fn fragmented_datagrams_are_reassembled_and_count_once() {
+        // A UDP datagram of 8 + 2000 bytes (checksum 0: not checked) in three pieces, sent
+        // out of order.
+        let mut udp = vec![0x30, 0x39, 0, 53, 0, 0, 0, 0];
+        udp[4..6].copy_from_slice(&2008u16.to_be_bytes());
+        udp.extend(std::iter::repeat_n(7u8, 2000));
+        let frames = vec![
+            v4_fragment(9, 0, true, &udp[..800]),
+            v4_fragment(9, 1600, false, &udp[1600..]),
+            v4_fragment(9, 800, true, &udp[800..1600]),
+            // A lone later fragment of another datagram: buffered, never completed.
+            v4_fragment(10, 800, false, &udp[..16]),
+        ];
+        let (flows, stats, err) =
+            flows_of_bytes(&raw_pcap(&frames), ConnOptions::default()).unwrap();
+        assert!(err.is_none());
+        assert_eq!(stats.used, 4);
+        assert_eq!(stats.fragments_dropped, 1);
+        assert_eq!(flows.len(), 1);
+        let f = &flows[0];
+        assert_eq!((f.src_port, f.dst_port), (12345, 53));
+        assert_eq!(f.packets_out, Some(1));
+        assert_eq!(f.ip_bytes_out, Some(2028));
+        assert_eq!(f.history.as_deref(), Some("D"));
     }
 
     #[test]
