@@ -1,7 +1,8 @@
 //! Reads captures into connections and prints them as Zeek conn.log rows (TSV, without the
 //! header), with the time and throughput on stderr:
 //! `cargo run --release -p breachscope-ingest --example pcap_conns -- [-C] [-q] FILE...`
-//! (`-C`: do not check checksums, as `zeek -C`; `-q`: count only, print no rows).
+//! (`-C`: do not check checksums, as `zeek -C`; `-q`: count only, print no rows; `-rN`: read
+//! each file N times and report the median time, for `scripts/bench-pcap.sh`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -15,7 +16,26 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let validate = !args.iter().any(|a| a == "-C");
     let quiet = args.iter().any(|a| a == "-q");
+    let repeat: usize = args
+        .iter()
+        .find_map(|a| a.strip_prefix("-r"))
+        .map_or(1, |n| n.parse().unwrap());
     for path in args.iter().filter(|a| !a.starts_with('-')) {
+        let mut times = Vec::new();
+        for _ in 1..repeat {
+            let started = Instant::now();
+            let mut reader = CaptureReader::open_with(
+                Path::new(path),
+                ConnOptions {
+                    validate_checksums: validate,
+                },
+            )
+            .unwrap();
+            let n = reader.by_ref().count();
+            std::hint::black_box(n);
+            reader.finish();
+            times.push(started.elapsed().as_secs_f64());
+        }
         let started = Instant::now();
         let mut reader = CaptureReader::open_with(
             Path::new(path),
@@ -75,9 +95,11 @@ fn main() {
         let packets = reader.stats().packets;
         let peak = reader.stats().peak_live;
         let st = reader.finish();
-        let secs = started.elapsed().as_secs_f64();
+        times.push(started.elapsed().as_secs_f64());
+        times.sort_by(f64::total_cmp);
+        let secs = times[times.len() / 2];
         eprintln!(
-            "{path}: {} bytes, {packets} packets, {flows} connections (peak {peak} live) in {:.4} s: {:.1} MB/s, {:.0} packets/s; notes {:?}",
+            "{path}: {} bytes, {packets} packets, {flows} connections (peak {peak} live) in {:.4} s (median of {repeat}): {:.1} MB/s, {:.0} packets/s; notes {:?}",
             st.bytes,
             secs,
             st.bytes as f64 / 1e6 / secs,
