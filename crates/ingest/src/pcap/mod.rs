@@ -613,6 +613,14 @@ mod tests {
     }
 
     fn pcapng(frames: &[Vec<u8>]) -> Vec<u8> {
+        pcapng_in(frames, false)
+    }
+
+    /// A pcapng section of either byte order: SHB, IDB (Ethernet, ns resolution), a statistics
+    /// block, one EPB per frame.
+    fn pcapng_in(frames: &[Vec<u8>], be: bool) -> Vec<u8> {
+        let w32 = |x: u32| if be { x.to_be_bytes() } else { x.to_le_bytes() };
+        let w16 = |x: u16| if be { x.to_be_bytes() } else { x.to_le_bytes() };
         let mut v = Vec::new();
         let block = |v: &mut Vec<u8>, kind: u32, body: &[u8]| {
             let mut body = body.to_vec();
@@ -620,27 +628,33 @@ mod tests {
                 body.push(0);
             }
             let len = (body.len() + 12) as u32;
-            v.extend_from_slice(&kind.to_le_bytes());
-            v.extend_from_slice(&len.to_le_bytes());
+            v.extend_from_slice(&w32(kind));
+            v.extend_from_slice(&w32(len));
             v.extend_from_slice(&body);
-            v.extend_from_slice(&len.to_le_bytes());
+            v.extend_from_slice(&w32(len));
         };
-        let mut shb = vec![0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0];
+        let mut shb = w32(0x1a2b_3c4d).to_vec();
+        shb.extend_from_slice(&w16(1));
+        shb.extend_from_slice(&w16(0));
         shb.extend_from_slice(&u64::MAX.to_le_bytes());
         block(&mut v, 0x0a0d_0d0a, &shb);
-        // IDB: Ethernet, nanosecond resolution.
-        let mut idb = vec![1, 0, 0, 0, 0, 0, 4, 0];
-        idb.extend_from_slice(&[9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+        let mut idb = w16(1).to_vec();
+        idb.extend_from_slice(&[0, 0]);
+        idb.extend_from_slice(&w32(0));
+        idb.extend_from_slice(&w16(9));
+        idb.extend_from_slice(&w16(1));
+        idb.extend_from_slice(&[9, 0, 0, 0]);
+        idb.extend_from_slice(&[0, 0, 0, 0]);
         block(&mut v, 1, &idb);
         block(&mut v, 5, &[1, 2, 3, 4]); // statistics: skipped
         for (i, f) in frames.iter().enumerate() {
             let ts: u64 = 1_700_000_000_000_000_000 + 1_000_000 * i as u64;
             let mut epb = Vec::new();
-            epb.extend_from_slice(&0u32.to_le_bytes());
-            epb.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
-            epb.extend_from_slice(&(ts as u32).to_le_bytes());
-            epb.extend_from_slice(&(f.len() as u32).to_le_bytes());
-            epb.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            epb.extend_from_slice(&w32(0));
+            epb.extend_from_slice(&w32((ts >> 32) as u32));
+            epb.extend_from_slice(&w32(ts as u32));
+            epb.extend_from_slice(&w32(f.len() as u32));
+            epb.extend_from_slice(&w32(f.len() as u32));
             epb.extend_from_slice(f);
             block(&mut v, 6, &epb);
         }
@@ -670,10 +684,14 @@ mod tests {
             assert_eq!(stats.used, 8);
             check_sf(&flows);
         }
-        let (flows, stats, err) = flows_of_bytes(&pcapng(&frames), ConnOptions::default()).unwrap();
-        assert!(err.is_none(), "{err:?}");
-        assert_eq!(stats.file.skipped_blocks, 1);
-        check_sf(&flows);
+        for be in [false, true] {
+            let (flows, stats, err) =
+                flows_of_bytes(&pcapng_in(&frames, be), ConnOptions::default()).unwrap();
+            assert!(err.is_none(), "{err:?}");
+            assert_eq!(stats.file.skipped_blocks, 1);
+            assert_eq!(flows[0].start, 1_700_000_000_000_000);
+            check_sf(&flows);
+        }
         assert!(is_capture(&pcap(&frames, false)));
         assert!(is_capture(&pcapng(&frames)));
         assert!(!is_capture(b"#separator"));
