@@ -1205,6 +1205,9 @@ fn process_tcp(
         ep.relative(h.seq, ep.last_seq, ep.seq_wraps, &mut seq_underflow)
     };
 
+    // Zeek's state machine gets the packet's direction as it was before a flip in
+    // update_history (its stale `is_orig`).
+    let pkt_is_orig = e == c.orig;
     // update_history.
     let bits = u8::from(h.syn) + u8::from(h.fin) + u8::from(h.rst);
     {
@@ -1353,7 +1356,7 @@ fn process_tcp(
     match t.ep[e].state {
         St::Inactive => {
             if h.syn {
-                if is_o {
+                if pkt_is_orig {
                     if h.ackf {
                         t.ep[e].set_state(St::SynAckSent);
                     } else {
@@ -1384,7 +1387,7 @@ fn process_tcp(
             if h.rst {
                 t.ep[e].set_state(St::Reset);
                 let peer_state = t.ep[pe].state;
-                let is_reject = if is_o {
+                let is_reject = if pkt_is_orig {
                     peer_state == St::Established
                 } else {
                     matches!(peer_state, St::SynSent | St::SynAckSent)
@@ -1394,7 +1397,7 @@ fn process_tcp(
             }
             if t.ep[e].state == St::Inactive {
                 let o_state = t.ep[cur_orig].state;
-                if !is_o && len == 0 && o_state == St::SynSent {
+                if !pkt_is_orig && len == 0 && o_state == St::SynSent {
                 } else if h.ackf && t.ep[pe].state == St::Established {
                     t.ep[e].set_state(St::Established);
                     t.is_partial = false;

@@ -830,6 +830,118 @@ mod tests {
         assert_eq!(f.history.as_deref(), Some("D"));
     }
 
+    /// An Ethernet/IPv4 frame around `l4` of `proto`, with the transport checksum at `sum_at`.
+    fn eth_ip(proto: u8, src: [u8; 4], dst: [u8; 4], mut l4: Vec<u8>, sum_at: usize) -> Vec<u8> {
+        let init = if proto == 1 {
+            0
+        } else {
+            link::pseudo_header(IpAddr::from(src), IpAddr::from(dst), proto, l4.len() as u32)
+        };
+        let sum = !link::checksum(init, &l4);
+        l4[sum_at..sum_at + 2].copy_from_slice(&sum.to_be_bytes());
+        let mut ip = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0];
+        ip[2..4].copy_from_slice(&((20 + l4.len()) as u16).to_be_bytes());
+        ip.extend_from_slice(&src);
+        ip.extend_from_slice(&dst);
+        let sum = !link::checksum(0, &ip);
+        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        f.extend_from_slice(&ip);
+        f.extend_from_slice(&l4);
+        f
+    }
+
+    /// A pcap whose packets are at the given seconds.
+    fn timed(frames: &[(u32, Vec<u8>)]) -> Vec<u8> {
+        let mut v = pcap(&[], false);
+        for (secs, f) in frames {
+            v.extend_from_slice(&(1_700_000_000 + secs).to_le_bytes());
+            v.extend_from_slice(&0u32.to_le_bytes());
+            v.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            v.extend_from_slice(f);
+        }
+        v
+    }
+
+    #[test]
+    fn zeek_rules_for_rejects_attempts_flips_and_icmp() {
+        let c = [10, 0, 0, 1];
+        let s = [198, 51, 100, 9];
+        let udp = |sp: u16, dp: u16, payload: &[u8]| {
+            let mut u = sp.to_be_bytes().to_vec();
+            u.extend_from_slice(&dp.to_be_bytes());
+            u.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+            u.extend_from_slice(&[0, 0]);
+            u.extend_from_slice(payload);
+            u
+        };
+        let icmp = |t: u8| {
+            let mut i = vec![t, 0, 0, 0, 0, 7, 0, 1];
+            i.extend_from_slice(b"ping");
+            i
+        };
+        let frames = vec![
+            // A rejected connection, then the same 5-tuple again: a new connection.
+            (0, tcp_frame(c, s, 1111, 23, 1000, 0, 0x02, b"")),
+            (0, tcp_frame(s, c, 23, 1111, 0, 1001, 0x14, b"")),
+            (1, tcp_frame(c, s, 1111, 23, 5000, 0, 0x02, b"")),
+            // An unanswered SYN, retransmitted after the 5 s attempt timer: two S0.
+            (2, tcp_frame(c, s, 2222, 80, 7, 0, 0x02, b"")),
+            (3, tcp_frame(c, s, 2222, 80, 7, 0, 0x02, b"")),
+            (9, tcp_frame(c, s, 2222, 80, 7, 0, 0x02, b"")),
+            // A DNS answer seen without its query: flipped to the client.
+            (10, eth_ip(17, s, c, udp(53, 40000, &[0; 12]), 6)),
+            // Echo request and reply: one ICMP connection, ports type 8 / counterpart 0.
+            (11, eth_ip(1, c, s, icmp(8), 2)),
+            (12, eth_ip(1, s, c, icmp(0), 2)),
+            // A SYN-ACK seen first, then data from the client: flipped, history ^h…
+            (13, tcp_frame(s, c, 8443, 3333, 50, 71, 0x12, b"")),
+            (14, tcp_frame(c, s, 3333, 8443, 71, 51, 0x18, b"hello")),
+        ];
+        let (flows, stats, _) = flows_of_bytes(&timed(&frames), ConnOptions::default()).unwrap();
+        assert_eq!(stats.used, frames.len() as u64, "{:?}", stats.unused);
+        let row = |f: &breachscope_model::Flow| {
+            format!(
+                "{}:{}>{}:{} {} {}",
+                f.src_ip,
+                f.src_port,
+                f.dst_ip,
+                f.dst_port,
+                f.conn_state.as_deref().unwrap_or("-"),
+                f.history.as_deref().unwrap_or("-")
+            )
+        };
+        let mut rows: Vec<String> = flows.iter().map(row).collect();
+        rows.sort();
+        assert_eq!(
+            rows,
+            [
+                "10.0.0.1:1111>198.51.100.9:23 REJ Sr",
+                "10.0.0.1:1111>198.51.100.9:23 S0 S",
+                "10.0.0.1:2222>198.51.100.9:80 S0 S",
+                "10.0.0.1:2222>198.51.100.9:80 S0 S",
+                "10.0.0.1:3333>198.51.100.9:8443 OTH ^hD",
+                "10.0.0.1:40000>198.51.100.9:53 SHR ^d",
+                "10.0.0.1:8>198.51.100.9:0 OTH -",
+            ]
+        );
+        let ping = flows.iter().find(|f| f.src_port == 8).unwrap();
+        assert_eq!(ping.transport, breachscope_model::Transport::Icmp);
+        assert_eq!((ping.bytes_out, ping.bytes_in), (Some(4), Some(4)));
+        assert_eq!(ping.duration, Some(1_000_000));
+        // The first SYN of 2222 was retransmitted within the attempt delay: one connection of
+        // two packets, then a new one.
+        let syns: Vec<u64> = flows
+            .iter()
+            .filter(|f| f.src_port == 2222)
+            .map(|f| f.packets_out.unwrap())
+            .collect();
+        assert_eq!(syns.len(), 2);
+        assert_eq!(syns.iter().sum::<u64>(), 3);
+    }
+
     #[test]
     fn local_networks_follow_zeeks_private_address_space() {
         for (a, local) in [
