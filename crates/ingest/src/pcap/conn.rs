@@ -562,6 +562,12 @@ impl Tracker {
         }
     }
 
+    /// Seeds the generated `uid`s (the reader seeds them from the file's path, so that two
+    /// captures do not hand out the same ids).
+    pub fn set_uid_seed(&mut self, seed: u64) {
+        self.uid_seed = seed;
+    }
+
     /// Connections tracked now.
     pub fn live(&self) -> usize {
         self.conns.len()

@@ -1,5 +1,5 @@
 //! From a link-layer frame to its IP packet: Ethernet (with Cisco FabricPath, 802.1Q / 802.1ad /
-//! QinQ tags, MPLS label stacks, PPPoE sessions), Linux cooked capture v1 and v2, BSD
+//! QinQ tags, MPLS label stacks, PPPoE sessions, 802.2 SNAP), Linux cooked capture v1 and v2, BSD
 //! loopback (null and loop), raw IP; then the IPv4 or IPv6 header (IPv6 extension headers
 //! walked, IP-in-IP unwrapped). What cannot be decoded is named by a reason.
 
@@ -104,6 +104,11 @@ fn ethernet(f: &[u8]) -> Result<(usize, L3), Reason> {
     }
     let t = be16(f, at).ok_or("truncated Ethernet frame")?;
     if t <= 1500 {
+        // 802.2 SNAP with an ethertype (AA AA 03, OUI, type); other LLC frames are not IP.
+        if f.get(at + 2..at + 5) == Some(&[0xaa, 0xaa, 0x03]) {
+            let inner = be16(f, at + 8).ok_or("truncated SNAP header")?;
+            return ethertype(f, at + 10, inner, 0);
+        }
         return Ok((at + 2, L3::Other("802.3/LLC frame")));
     }
     ethertype(f, at + 2, t, 0)

@@ -36,7 +36,14 @@
 //!   connection is reported instead of the inner ones, without `tunnel_parents`.
 //! * A close is never deferred for data pending in the reassembler, and the partial-close
 //!   timer (only armed by Zeek when a script handles `connection_partial_close`) is not run.
-//! * `uid`s are generated, not Zeek's.
+//! * `uid`s are generated (`P` and 16 hex digits, seeded from the file's path), not Zeek's.
+//! * Times are floored to microseconds (Zeek keeps a double); pcapng simple packet blocks,
+//!   which carry no time, take the previous packet's.
+//! * A TCP packet whose IPv4 total length is 0 (segmentation offload) is dropped, as Zeek does
+//!   with checksums checked; Zeek with `-C` would take the captured length instead.
+//! * VLAN ids are not part of the connection key (Zeek's default five-tuple key).
+//! * Link types other than those above (802.11, radiotap, PPP serial, NFLOG…) are counted as
+//!   unsupported.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
@@ -292,10 +299,17 @@ impl CaptureReader {
                     error,
                 }
             })?;
+        let mut tracker = Tracker::new(opts);
+        tracker.set_uid_seed({
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            path.hash(&mut h);
+            h.finish()
+        });
         Ok(CaptureReader {
             path: Arc::new(path.to_path_buf()),
             file: Some(file),
-            tracker: Tracker::new(opts),
+            tracker,
             defrag: Defrag::default(),
             validate: opts.validate_checksums,
             pending: VecDeque::new(),
