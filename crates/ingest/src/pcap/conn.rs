@@ -677,7 +677,7 @@ impl Tracker {
                 }
                 let o = &t.ep[c.orig];
                 let r = &t.ep[1 - c.orig];
-                if c.last + TCP_CONNECTION_LINGER < now {
+                if c.last.saturating_add(TCP_CONNECTION_LINGER) < now {
                     if (o.did_close || r.did_close)
                         && ((o.did_close && r.did_close)
                             || o.state == St::Reset
@@ -691,7 +691,7 @@ impl Tracker {
                         return true;
                     }
                 }
-                c.expire_at = Some(now + TCP_SESSION_TIMER);
+                c.expire_at = Some(now.saturating_add(TCP_SESSION_TIMER));
             }
         }
         false
@@ -700,7 +700,7 @@ impl Tracker {
     fn finish(&mut self, c: Conn) {
         let o = c.orig;
         let r = 1 - o;
-        let duration = c.last - c.start;
+        let duration = c.last.saturating_sub(c.start);
         let (sizes, conn_state, missed) = match &c.p {
             Proto::Tcp(t) => {
                 let so = t.ep[o].size(t.ep[r].state);
@@ -1464,10 +1464,10 @@ fn process_tcp(
         c.inactivity = Some(TCP_INACTIVITY);
     }
     if start_attempt && c.attempt_at.is_none() {
-        c.attempt_at = Some(now + TCP_ATTEMPT_DELAY);
+        c.attempt_at = Some(now.saturating_add(TCP_ATTEMPT_DELAY));
     }
     if reset_timer {
-        c.reset_at = Some(now + TCP_RESET_DELAY);
+        c.reset_at = Some(now.saturating_add(TCP_RESET_DELAY));
     }
     if flip_now {
         c.flip();
@@ -1521,9 +1521,9 @@ fn process_tcp(
                 c.attempt_at = None;
                 c.expire_at = None;
                 c.reset_at = None;
-                c.delete_at = Some(c.last + TCP_CLOSE_DELAY);
+                c.delete_at = Some(c.last.saturating_add(TCP_CLOSE_DELAY));
             } else if t.ep[e].prev_state != St::Inactive {
-                c.expire_at = Some(c.last + TCP_SESSION_TIMER);
+                c.expire_at = Some(c.last.saturating_add(TCP_SESSION_TIMER));
             }
         }
     }

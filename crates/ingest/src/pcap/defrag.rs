@@ -132,7 +132,7 @@ impl Defrag {
         let before = self.pending.len();
         let mut freed = 0;
         self.pending.retain(|_, p| {
-            let keep = now - p.first_seen < TIMEOUT;
+            let keep = now.saturating_sub(p.first_seen) < TIMEOUT;
             if !keep {
                 freed += p.data.len();
             }
