@@ -386,7 +386,9 @@ impl CaptureReader {
 
     /// Reads what is left, and returns the file's counts: `lines` = packets, `records` =
     /// connections, `skipped` = packets not in any connection (reasons in `notes`), `rejected`
-    /// = damaged records (the file ends there).
+    /// = damaged records (the file ends there), `sha256`/`bytes` = the whole file as stored
+    /// (read to its end even after damage). Events not taken from the iterator yet are read
+    /// and dropped (still counted): iterate to the end first.
     pub fn finish(mut self) -> FileStats {
         while self.next().is_some() {}
         self.finish_stats()
