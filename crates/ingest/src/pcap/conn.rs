@@ -293,6 +293,7 @@ struct Conn {
     scheduled: Micros,
     service: Detector,
     ftp_data: bool,
+    tunnel: Option<&'static str>,
 }
 
 impl Conn {
@@ -518,6 +519,9 @@ pub struct Tracker {
     /// Expected FTP data connections: responder address and port.
     ftp_expect: FxHashMap<(IpAddr, u16), Micros>,
     uid_seed: u64,
+    depth: u8,
+    /// Packets inside VXLAN or Geneve tunnels that could not be tracked.
+    pub tunnel_inner_unused: u64,
 }
 
 /// A key that orders (for the timer heap).
@@ -559,6 +563,8 @@ impl Tracker {
             done: Vec::new(),
             ftp_expect: FxHashMap::default(),
             uid_seed: 0x9e37_79b9_7f4a_7c15,
+            depth: 0,
+            tunnel_inner_unused: 0,
         }
     }
 
@@ -737,6 +743,9 @@ impl Tracker {
         if c.ftp_data {
             service.insert(0, "ftp-data");
         }
+        if let Some(t) = c.tunnel {
+            service.push(t);
+        }
         let has_duration = duration > 0;
         self.uid_seed = self
             .uid_seed
@@ -807,6 +816,7 @@ impl Tracker {
             scheduled: Micros::MIN,
             service: Detector::default(),
             ftp_data: false,
+            tunnel: None,
         }
     }
 
@@ -946,7 +956,49 @@ impl Tracker {
         }
         let payload = &ip.payload[8..];
         c.service.udp(is_orig, payload);
+        let resp_port = c.addr[1 - c.orig].1;
+        // VXLAN and Geneve: the outer connection is named by its tunnel, and the inner packet
+        // is tracked as a connection of its own (Zeek's default tunnel ports).
+        let inner = match resp_port {
+            4789 if payload.len() > 8 && payload[0] & 0x08 != 0 => {
+                c.tunnel = Some("vxlan");
+                Some((1, &payload[8..]))
+            }
+            6081 if payload.len() >= 8 && payload[0] >> 6 == 0 => {
+                let hdr = 8 + usize::from(payload[0] & 0x3f) * 4;
+                let kind = u16::from_be_bytes([payload[2], payload[3]]);
+                match (payload.get(hdr..), kind) {
+                    (Some(rest), 0x6558) if !rest.is_empty() => {
+                        c.tunnel = Some("geneve");
+                        Some((1, rest))
+                    }
+                    (Some(rest), 0x0800 | 0x86dd) if !rest.is_empty() => {
+                        c.tunnel = Some("geneve");
+                        Some((101, rest))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         self.ensure_timer(key);
+        if let Some((link_type, frame)) = inner
+            && self.depth < 3
+        {
+            let r = super::link::decode(link_type, frame, frame.len() as u32).and_then(|inner| {
+                if inner.fragment.is_some() {
+                    Err("fragment inside a tunnel")
+                } else {
+                    self.depth += 1;
+                    let r = self.packet(now, &inner);
+                    self.depth -= 1;
+                    r
+                }
+            });
+            if r.is_err() {
+                self.tunnel_inner_unused += 1;
+            }
+        }
         Ok(())
     }
 

@@ -32,8 +32,10 @@
 //! # Known departures from Zeek
 //! * IP fragments are reassembled (bounded: 4096 datagrams, 64 MiB, 60 s); Zeek's overlap
 //!   and fragment-count checks are not copied.
-//! * UDP tunnels (VXLAN, Geneve, Teredo, GTP, AYIYA) and GRE are not unwrapped; the outer
-//!   connection is reported instead of the inner ones, without `tunnel_parents`.
+//! * VXLAN (UDP 4789) and Geneve (6081) are unwrapped: the outer connection's service is
+//!   `vxlan`/`geneve` and the inner connections are tracked too, but the model has no
+//!   `tunnel_parents` to link them. Teredo, GTP, AYIYA and GRE are not unwrapped (the outer
+//!   connection only).
 //! * A close is never deferred for data pending in the reassembler, and the partial-close
 //!   timer (only armed by Zeek when a script handles `connection_partial_close`) is not run.
 //! * `uid`s are generated (`P` and 16 hex digits, seeded from the file's path), not Zeek's.
@@ -956,6 +958,34 @@ mod tests {
             .collect();
         assert_eq!(syns.len(), 2);
         assert_eq!(syns.iter().sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn vxlan_is_unwrapped_into_its_inner_connection() {
+        let inner = tcp_frame([172, 16, 0, 1], [172, 16, 0, 2], 5555, 443, 1, 0, 0x02, b"");
+        let mut udp = 40000u16.to_be_bytes().to_vec();
+        udp.extend_from_slice(&4789u16.to_be_bytes());
+        udp.extend_from_slice(&((16 + inner.len()) as u16).to_be_bytes());
+        udp.extend_from_slice(&[0, 0]);
+        udp.extend_from_slice(&[0x08, 0, 0, 0, 0, 0, 42, 0]);
+        udp.extend_from_slice(&inner);
+        let frame = eth_ip(17, [10, 0, 0, 1], [10, 0, 0, 2], udp, 6);
+        let (flows, stats, _) =
+            flows_of_bytes(&timed(&[(0, frame)]), ConnOptions::default()).unwrap();
+        assert_eq!(stats.used, 1);
+        let mut rows: Vec<String> = flows
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {:?}",
+                    f.dst_port,
+                    f.history.as_deref().unwrap_or("-"),
+                    f.service
+                )
+            })
+            .collect();
+        rows.sort();
+        assert_eq!(rows, ["443 S None", "4789 D Some(\"vxlan\")"]);
     }
 
     #[test]
