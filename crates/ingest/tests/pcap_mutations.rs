@@ -95,8 +95,8 @@ fn mutated_captures_never_panic_and_counts_add_up() {
                     .iter()
                     .map(|f| f.packets_out.unwrap() + f.packets_in.unwrap())
                     .sum();
-                // UDP datagrams failing their checksum still count in Zeek's packet totals.
-                assert!(used <= stats.packets, "round {round}");
+                // A packet in a VXLAN or Geneve tunnel counts in the outer and inner connections.
+                assert!(used <= stats.used * 4, "round {round}");
                 match err {
                     Some(FileError::Truncated { offset } | FileError::Bad { offset, .. }) => {
                         assert!(offset < v.len() as u64, "round {round}")

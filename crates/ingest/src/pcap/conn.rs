@@ -359,7 +359,9 @@ const HIST_ACK: u32 = 1 << 4;
 const HIST_DATA: u32 = 1 << 5;
 const HIST_MULTI: u32 = 1 << 6;
 
-/// Zeek's `likely_server_ports` with the default scripts (TCP and UDP).
+/// Zeek's `likely_server_ports` with the default scripts (TCP and UDP): the server ports of
+/// every analyzer `register_for_ports` registers (DHCP's client port 68 and DNS-over-QUIC's
+/// ports are registered as non-server ports and are not in it).
 fn likely_server(proto: u8, port: u16) -> bool {
     match proto {
         6 => matches!(
@@ -371,7 +373,6 @@ fn likely_server(proto: u8, port: u16) -> bool {
                 | 80
                 | 81
                 | 88
-                | 110
                 | 135
                 | 139
                 | 143
@@ -410,7 +411,6 @@ fn likely_server(proto: u8, port: u16) -> bool {
         17 => matches!(
             port,
             53 | 67
-                | 68
                 | 88
                 | 123
                 | 137
@@ -419,14 +419,19 @@ fn likely_server(proto: u8, port: u16) -> bool {
                 | 389
                 | 443
                 | 514
-                | 784
-                | 853
                 | 1812
+                | 2123
+                | 2152
                 | 3389
+                | 3544
                 | 4011
+                | 4754
+                | 4789
                 | 5060
+                | 5072
                 | 5353
                 | 5355
+                | 6081
                 | 20000
         ),
         _ => false,
@@ -938,8 +943,10 @@ impl Tracker {
         let c = self.conns.get_mut(&key).ok_or("lost connection")?;
         let e = usize::from(!(c.addr[0].0 == ip.src && c.addr[0].1 == sp));
         let is_orig = e == c.orig;
-        c.pkts[e] += 1;
-        c.ip_bytes[e] += u64::from(ip.total_len);
+        if !bad {
+            c.pkts[e] += 1;
+            c.ip_bytes[e] += u64::from(ip.total_len);
+        }
         if bad {
             let letter = if is_orig { 'C' } else { 'c' };
             if !c.history.contains(letter) {
@@ -1010,12 +1017,6 @@ impl Tracker {
         let sp = u16::from_be_bytes([p[0], p[1]]);
         let dp = u16::from_be_bytes([p[2], p[3]]);
         let hlen = usize::from(p[12] >> 4) * 4;
-        if hlen < 20 {
-            return Err("bad TCP header length");
-        }
-        if hlen > ip.payload_len as usize || hlen > p.len() {
-            return Err("truncated TCP header");
-        }
         let fl = p[13];
         let h = TcpHdr {
             seq: u32::from_be_bytes([p[4], p[5], p[6], p[7]]),
@@ -1026,8 +1027,6 @@ impl Tracker {
             ackf: fl & 0x10 != 0,
             win: u16::from_be_bytes([p[14], p[15]]),
         };
-        let len = ip.payload_len as usize - hlen;
-        let data = p.get(hlen..).unwrap_or(&[]);
         let key = Key::new(ip.src, sp, ip.dst, dp, 6, false);
 
         // Connection reuse (Zeek's IsReuse).
@@ -1091,6 +1090,18 @@ impl Tracker {
             }
             self.conns.insert(key, c);
         }
+        // Zeek checks the header length once the connection exists: a bad or cut header leaves
+        // a connection without this packet.
+        if hlen < 20 || hlen > ip.payload_len as usize || hlen > p.len() {
+            self.ensure_timer(key);
+            return Err(if hlen < 20 {
+                "bad TCP header length"
+            } else {
+                "truncated TCP header"
+            });
+        }
+        let len = ip.payload_len as usize - hlen;
+        let data = p.get(hlen..).unwrap_or(&[]);
         let c = self.conns.get_mut(&key).ok_or("lost connection")?;
         let e = usize::from(!(c.addr[0].0 == ip.src && c.addr[0].1 == sp));
         if !ok {

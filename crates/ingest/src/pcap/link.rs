@@ -1,7 +1,7 @@
 //! From a link-layer frame to its IP packet: Ethernet (with Cisco FabricPath, 802.1Q / 802.1ad /
-//! QinQ tags, MPLS label stacks, PPPoE sessions, 802.2 SNAP), Linux cooked capture v1 and v2, BSD
+//! QinQ tags, MPLS label stacks, PPPoE sessions, 802.2 SNAP, 802.1ah PBB, VN-Tag), PPP, Linux cooked capture v1 and v2, BSD
 //! loopback (null and loop), raw IP; then the IPv4 or IPv6 header (IPv6 extension headers
-//! walked, IP-in-IP unwrapped). What cannot be decoded is named by a reason.
+//! walked; IP-in-IP and GRE unwrapped: IP, transparent Ethernet bridging, ERSPAN II/III, PPTP). What cannot be decoded is named by a reason.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -78,6 +78,15 @@ fn link_payload(link: u32, f: &[u8]) -> Result<(usize, L3), Reason> {
         }
         // Raw IP (LINKTYPE_RAW, DLT_RAW on some systems, IPv4, IPv6).
         101 | 12 | 14 | 228 | 229 => Ok((0, L3::Ip)),
+        // PPP (with or without the HDLC address and control bytes) and PPP in HDLC framing.
+        9 | 50 => {
+            let at = if f.get(0..2) == Some(&[0xff, 0x03]) {
+                2
+            } else {
+                0
+            };
+            ppp(f, at)
+        }
         113 => {
             let proto = be16(f, 14).ok_or("truncated Linux cooked header")?;
             ethertype(f, 16, proto, 0)
@@ -146,9 +155,92 @@ fn ethertype(f: &[u8], at: usize, t: u16, depth: u8) -> Result<(usize, L3), Reas
                 _ => Ok((at + 8, L3::Other("PPPoE payload not IP"))),
             }
         }
+        // 802.1ah provider backbone bridging: I-TAG, then the customer's Ethernet header.
+        0x88e7 => {
+            let inner = be16(f, at + 16).ok_or("truncated PBB header")?;
+            ethertype(f, at + 18, inner, depth + 1)
+        }
+        // Cisco VN-Tag.
+        0x8926 => {
+            let inner = be16(f, at + 4).ok_or("truncated VN-Tag")?;
+            ethertype(f, at + 6, inner, depth + 1)
+        }
         0x0806 | 0x8035 => Ok((at, L3::Other("ARP"))),
         0x8863 => Ok((at, L3::Other("PPPoE discovery"))),
         _ => Ok((at, L3::Other("other ethertype"))),
+    }
+}
+
+fn ppp(f: &[u8], at: usize) -> Result<(usize, L3), Reason> {
+    match be16(f, at).ok_or("truncated PPP header")? {
+        0x0021 | 0x0057 => Ok((at + 2, L3::Ip)),
+        _ => Ok((at + 2, L3::Other("PPP payload not IP"))),
+    }
+}
+
+/// The frame or packet a GRE header carries: plain IP, Ethernet (transparent bridging),
+/// ERSPAN type II/III, or PPP (PPTP's enhanced GRE).
+fn gre(p: &[u8], depth: u8) -> Result<IpPacket<'_>, Reason> {
+    let flags = be16(p, 0).ok_or("truncated GRE header")?;
+    let proto = be16(p, 2).ok_or("truncated GRE header")?;
+    let version = flags & 7;
+    let mut at = 4;
+    if flags & 0x8000 != 0 || (version == 0 && flags & 0x4000 != 0) {
+        at += 4; // checksum (and reserved)
+    }
+    if flags & 0x2000 != 0 {
+        at += 4; // key (PPTP: payload length and call id)
+    }
+    if flags & 0x1000 != 0 {
+        at += 4; // sequence number
+    }
+    if version == 1 && flags & 0x0080 != 0 {
+        at += 4; // PPTP acknowledgment number
+    }
+    let rest = p.get(at..).ok_or("truncated GRE header")?;
+    let frame = |link: u32, b: &'_ [u8]| -> Result<(usize, L3), Reason> { link_payload(link, b) };
+    let (inner, kind) = match proto {
+        0x0800 | 0x86dd => (rest, L3::Ip),
+        0x6558 => {
+            let (off, k) = frame(1, rest)?;
+            (rest.get(off..).ok_or("truncated GRE payload")?, k)
+        }
+        0x88be => {
+            // ERSPAN type I has no header of its own (and no GRE sequence number); type II has 8 bytes.
+            let skip = if flags & 0x1000 != 0 { 8 } else { 0 };
+            let b = rest.get(skip..).ok_or("truncated ERSPAN header")?;
+            let (off, k) = frame(1, b)?;
+            (b.get(off..).ok_or("truncated GRE payload")?, k)
+        }
+        0x22eb => {
+            let o = rest.get(11).ok_or("truncated ERSPAN header")?;
+            let b = rest
+                .get(if o & 1 != 0 { 20 } else { 12 }..)
+                .ok_or("truncated ERSPAN header")?;
+            let (off, k) = frame(1, b)?;
+            (b.get(off..).ok_or("truncated GRE payload")?, k)
+        }
+        0x880b => {
+            let skip = if rest.get(0..2) == Some(&[0xff, 0x03]) {
+                2
+            } else {
+                0
+            };
+            // PPP protocol field may be compressed to one byte.
+            match rest.get(skip) {
+                Some(0x21) => (rest.get(skip + 1..).unwrap_or(&[]), L3::Ip),
+                Some(0x57) => (rest.get(skip + 1..).unwrap_or(&[]), L3::Ip),
+                _ => {
+                    let (off, k) = ppp(rest, skip)?;
+                    (rest.get(off..).ok_or("truncated GRE payload")?, k)
+                }
+            }
+        }
+        _ => return Err("GRE payload not supported"),
+    };
+    match kind {
+        L3::Ip => ip_packet(inner, inner.len(), depth + 1),
+        L3::Other(r) => Err(r),
     }
 }
 
@@ -277,8 +369,11 @@ fn tunnel(pkt: IpPacket<'_>, wire: usize, depth: u8) -> Result<IpPacket<'_>, Rea
     if pkt.proto == 50 {
         return Err("IPsec ESP");
     }
-    if pkt.proto == 47 {
-        return Err("GRE tunnel (not unwrapped)");
+    if pkt.proto == 47 && pkt.fragment.is_none() {
+        if depth >= 4 {
+            return Err("too many nested tunnels");
+        }
+        return gre(pkt.payload, depth);
     }
     Ok(pkt)
 }

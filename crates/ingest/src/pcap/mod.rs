@@ -5,8 +5,8 @@
 //!
 //! # Link layers
 //! Ethernet (Cisco FabricPath skipped to the inner frame as Zeek does for ethertype 0x8903;
-//! 802.1Q, 802.1ad and QinQ tags; MPLS label stacks; PPPoE sessions), Linux cooked v1/v2, BSD
-//! null/loop, raw IP; IPv4 and IPv6 with extension headers; IP-in-IP unwrapped. Frames that
+//! 802.1Q, 802.1ad and QinQ tags; MPLS label stacks; PPPoE sessions; 802.2 SNAP; 802.1ah PBB;
+//! VN-Tag), PPP, Linux cooked v1/v2, BSD null/loop, raw IP; IPv4 and IPv6 with extension headers; IP-in-IP unwrapped. Frames that
 //! yield no IP packet are counted per reason (ARP, other ethertypes, truncation…).
 //!
 //! # Connections (Zeek 8/9 defaults)
@@ -34,8 +34,9 @@
 //!   and fragment-count checks are not copied.
 //! * VXLAN (UDP 4789) and Geneve (6081) are unwrapped: the outer connection's service is
 //!   `vxlan`/`geneve` and the inner connections are tracked too, but the model has no
-//!   `tunnel_parents` to link them. Teredo, GTP, AYIYA and GRE are not unwrapped (the outer
-//!   connection only).
+//!   `tunnel_parents` to link them. GRE (IP protocol 47) and IP-in-IP are unwrapped with no
+//!   outer connection, as in Zeek. Teredo, GTP, AYIYA and GRE over UDP are not unwrapped (the
+//!   outer connection only).
 //! * A close is never deferred for data pending in the reassembler, and the partial-close
 //!   timer (only armed by Zeek when a script handles `connection_partial_close`) is not run.
 //! * `uid`s are generated (`P` and 16 hex digits, seeded from the file's path), not Zeek's.
