@@ -986,6 +986,10 @@ impl Tracker {
                     _ => None,
                 }
             }
+            2152 => gtp_u(payload).map(|inner| {
+                c.tunnel = Some("gtpv1");
+                (101, inner)
+            }),
             _ => None,
         };
         self.ensure_timer(key);
@@ -1135,6 +1139,32 @@ impl Tracker {
         self.ensure_timer(key);
         Ok(())
     }
+}
+
+/// The IP packet of a GTPv1-U T-PDU (version 1, protocol type GTP), after the optional fields
+/// and extension headers.
+fn gtp_u(p: &[u8]) -> Option<&[u8]> {
+    let flags = *p.first()?;
+    if flags >> 5 != 1 || flags & 0x10 == 0 || *p.get(1)? != 0xff {
+        return None;
+    }
+    let mut at = 8;
+    if flags & 0x07 != 0 {
+        let mut next = *p.get(11)?;
+        at = 12;
+        if flags & 0x04 != 0 {
+            while next != 0 {
+                let len = usize::from(*p.get(at)?) * 4;
+                if len == 0 {
+                    return None;
+                }
+                next = *p.get(at + len - 1)?;
+                at += len;
+            }
+        }
+    }
+    p.get(at..)
+        .filter(|r| matches!(r.first().map(|b| b >> 4), Some(4 | 6)))
 }
 
 fn tcp_conn_state(o: &Endp, r: &Endp, osize: u64, rsize: u64, history: &str) -> String {
