@@ -16,6 +16,7 @@ pub struct Detector {
     resp: Vec<u8>,
     orig_seen: bool,
     resp_seen: bool,
+    dhcp_magic: bool,
 }
 
 impl Detector {
@@ -39,6 +40,9 @@ impl Detector {
 
     /// A UDP payload from one side.
     pub fn udp(&mut self, is_orig: bool, data: &[u8]) {
+        if data.get(236..240) == Some(&[99, 130, 83, 99]) {
+            self.dhcp_magic = true;
+        }
         self.keep(is_orig, data);
     }
 
@@ -58,11 +62,7 @@ impl Detector {
                 let dns_port = |p: u16| matches!(p, 53 | 137 | 5353 | 5355);
                 if (dns_port(resp_port) || dns_port(orig_port)) && (dns_like(o) || dns_like(r)) {
                     out.push("dns");
-                } else if matches!(resp_port, 67 | 68)
-                    && (o.len() >= 240 || r.len() >= 240)
-                    && (o.get(236..240) == Some(&[99, 130, 83, 99])
-                        || r.get(236..240) == Some(&[99, 130, 83, 99]))
-                {
+                } else if matches!(resp_port, 67 | 68 | 4011) && self.dhcp_magic {
                     out.push("dhcp");
                 } else if resp_port == 123 && o.len() >= 48 && matches!((o[0] >> 3) & 7, 1..=4) {
                     out.push("ntp");
