@@ -294,6 +294,15 @@ struct Conn {
     service: Detector,
     ftp_data: bool,
     tunnel: Option<&'static str>,
+    app: App,
+}
+
+/// A UDP application analyzer of Zeek's that can flip a connection's roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum App {
+    None,
+    Dns { first: bool },
+    Ntp { flipped: bool },
 }
 
 impl Conn {
@@ -334,6 +343,17 @@ impl Conn {
         if let Proto::Tcp(t) = &mut self.p {
             t.first_packet_seen.swap(0, 1);
             t.is_partial = false;
+        }
+    }
+
+    /// A flip by an application analyzer: packet, IP-byte and payload counts stay with the
+    /// roles (Zeek's UDP adapter does not swap them), only the addresses change sides.
+    fn flip_keeping_counts(&mut self) {
+        self.flip();
+        self.pkts.swap(0, 1);
+        self.ip_bytes.swap(0, 1);
+        if let Proto::Dgram(len) = &mut self.p {
+            len.swap(0, 1);
         }
     }
 
@@ -822,6 +842,7 @@ impl Tracker {
             service: Detector::default(),
             ftp_data: false,
             tunnel: None,
+            app: App::None,
         }
     }
 
@@ -934,6 +955,11 @@ impl Tracker {
             if likely_server(17, sp) && !likely_server(17, dp) && !is_broadcast(ip.dst) {
                 c.flip();
             }
+            c.app = match c.addr[1 - c.orig].1 {
+                53 | 137 | 5353 | 5355 => App::Dns { first: true },
+                123 => App::Ntp { flipped: false },
+                _ => App::None,
+            };
             self.conns.insert(key, c);
         }
         let bad = self.opts.validate_checksums
@@ -963,6 +989,34 @@ impl Tracker {
         }
         let payload = &ip.payload[8..];
         c.service.udp(is_orig, payload);
+        // Zeek's DNS and NTP analyzers flip a connection whose first message is a response
+        // from the originator (DNS) or a server-mode message from the originator / client-mode
+        // message from the responder (NTP). Counts stay with the roles, as in Zeek.
+        match c.app {
+            App::Dns { first: true } => {
+                c.app = App::Dns { first: false };
+                if let Some(&b) = payload.get(2)
+                    && payload.len() >= 12
+                {
+                    let opcode = (b >> 3) & 0x0f;
+                    let netbios = c.addr[1 - c.orig].1 == 137;
+                    if matches!(opcode, 0 | 4 | 5) || netbios {
+                        let resp = c.addr[1 - c.orig].0;
+                        if b & 0x80 != 0 && is_orig && !resp.is_multicast() {
+                            c.flip_keeping_counts();
+                        }
+                    }
+                }
+            }
+            App::Ntp { flipped: false } if payload.len() >= 48 => {
+                let mode = payload[0] & 7;
+                if (mode == 4 && is_orig) || (mode == 3 && !is_orig) {
+                    c.flip_keeping_counts();
+                    c.app = App::Ntp { flipped: true };
+                }
+            }
+            _ => {}
+        }
         let resp_port = c.addr[1 - c.orig].1;
         // VXLAN and Geneve: the outer connection is named by its tunnel, and the inner packet
         // is tracked as a connection of its own (Zeek's default tunnel ports).

@@ -14,7 +14,10 @@
 //!   protocols: ports 0, `unknown_transport`); the originator is the first packet's sender,
 //!   flipped as Zeek does: a first TCP packet without SYN or with SYN-ACK from a likely server
 //!   port, a first UDP datagram from a likely server port to one that is not, a SYN-ACK-first
-//!   connection once productive traffic follows (`^h`), a SYN answering a SYN-ACK.
+//!   connection once productive traffic follows (`^h`), a SYN answering a SYN-ACK;
+//!   Zeek's DNS analyzer (a response first from the originator) and NTP analyzer (server
+//!   mode from the originator, client mode from the responder) flip UDP connections too,
+//!   leaving the counts with the roles as Zeek does.
 //! * TCP: Zeek's endpoint state machine (`TCPSessionAdapter`), sizes by sequence-number span
 //!   (`orig_bytes`/`resp_bytes`, 64-bit across wraps), content gaps from acks above the
 //!   reassembled data (`missed_bytes`, `g`), history letters `ShADadFfRrIiQqTtWwGgCc^` with
