@@ -761,7 +761,7 @@ impl Tracker {
             }
             Proto::Other => ([0, 0], "OTH".to_string(), 0),
         };
-        let syn_seen = c.history.contains(['S', 's']);
+        let syn_seen = c.history.contains(['S', 's', 'H', 'h']);
         let mut service = c
             .service
             .services(c.proto, c.addr[r].1, c.addr[o].1, syn_seen);

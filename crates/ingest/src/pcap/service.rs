@@ -46,7 +46,8 @@ impl Detector {
         self.keep(is_orig, data);
     }
 
-    /// The services recognised, for a connection of `proto` between these ports.
+    /// The services recognised, for a connection of `proto` between these ports. `syn_seen`:
+    /// a SYN or SYN-ACK was seen (Zeek names no HTTP on connections picked up mid-stream).
     pub fn services(
         &self,
         proto: u8,
@@ -68,10 +69,12 @@ impl Detector {
                     out.push("ntp");
                 }
             }
-            6 if syn_seen => {
-                if o.starts_with(b"SSH-") || r.starts_with(b"SSH-") {
+            6 => {
+                // Zeek's SSH analyzer confirms on a banner from each side.
+                let banner = |d: &[u8]| d.windows(4).any(|w| w == b"SSH-");
+                if banner(o) && banner(r) {
                     out.push("ssh");
-                } else if http_request(o) || r.starts_with(b"HTTP/1.") {
+                } else if syn_seen && (http_request(o) || r.starts_with(b"HTTP/1.")) {
                     out.push("http");
                 } else if tls_hello(o) {
                     out.push("ssl");
