@@ -20,6 +20,7 @@ for f in "${files[@]}"; do
         clock() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $((e - s)); }
         w=$(for _ in $(seq 20); do clock tcpdump -r "$f" -w /dev/null; done | median)
         t=$(for _ in $(seq 20); do clock tcpdump -nn -r "$f"; done | median)
-        echo "  tcpdump -r FILE -w /dev/null: median ${w} s; tcpdump -nn -r FILE >/dev/null: median ${t} s (wall time of the whole process)"
+        o=$(for _ in $(seq 20); do clock "$bin" -q "$f"; done | median)
+        echo "  whole-process wall time, median of 20: pcap_conns -q ${o} s; tcpdump -r FILE -w /dev/null ${w} s; tcpdump -nn -r FILE >/dev/null ${t} s"
     fi
 done
