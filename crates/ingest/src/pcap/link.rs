@@ -43,11 +43,22 @@ pub type Reason = &'static str;
 
 /// The IP packet of a frame of `link` type. `wire_len` is the frame's length on the wire.
 pub fn decode(link: u32, frame: &[u8], wire_len: u32) -> Result<IpPacket<'_>, Reason> {
+    decode_with(link, frame, wire_len, false)
+}
+
+/// [`decode`], optionally taking an outer IPv4 total length of 0 (segmentation offload on the
+/// capturing host) as "the rest of the frame", as Zeek does when checksums are not checked.
+pub fn decode_with(
+    link: u32,
+    frame: &[u8],
+    wire_len: u32,
+    zero_len_is_rest: bool,
+) -> Result<IpPacket<'_>, Reason> {
     let (at, kind) = link_payload(link, frame)?;
     let ip = frame.get(at..).ok_or("truncated link header")?;
     let wire = (wire_len as usize).saturating_sub(at);
     match kind {
-        L3::Ip => ip_packet(ip, wire, 0),
+        L3::Ip => ip_packet_opts(ip, wire, 0, zero_len_is_rest),
         L3::Other(r) => Err(r),
     }
 }
@@ -246,6 +257,15 @@ fn gre(p: &[u8], depth: u8) -> Result<IpPacket<'_>, Reason> {
 
 /// Decodes an IP header. `wire` is the packet's length on the wire from here on.
 pub fn ip_packet(p: &[u8], wire: usize, depth: u8) -> Result<IpPacket<'_>, Reason> {
+    ip_packet_opts(p, wire, depth, false)
+}
+
+fn ip_packet_opts(
+    p: &[u8],
+    wire: usize,
+    depth: u8,
+    zero_len_is_rest: bool,
+) -> Result<IpPacket<'_>, Reason> {
     let first = *p.first().ok_or("truncated IP header")?;
     match first >> 4 {
         4 => {
@@ -256,9 +276,12 @@ pub fn ip_packet(p: &[u8], wire: usize, depth: u8) -> Result<IpPacket<'_>, Reaso
             if ihl < 20 {
                 return Err("IPv4 header length under 20");
             }
-            let total = usize::from(be16(p, 2).ok_or("truncated IP header")?);
+            let mut total = usize::from(be16(p, 2).ok_or("truncated IP header")?);
             if total == 0 {
-                return Err("IPv4 total length zero");
+                if !zero_len_is_rest {
+                    return Err("IPv4 total length zero");
+                }
+                total = p.len().min(wire).min(65_535);
             }
             if wire < total {
                 return Err("IP length beyond the frame");

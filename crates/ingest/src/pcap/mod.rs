@@ -45,8 +45,8 @@
 //! * `uid`s are generated (`P` and 16 hex digits, seeded from the file's path), not Zeek's.
 //! * Times are floored to microseconds (Zeek keeps a double); pcapng simple packet blocks,
 //!   which carry no time, take the previous packet's.
-//! * A TCP packet whose IPv4 total length is 0 (segmentation offload) is dropped, as Zeek does
-//!   with checksums checked; Zeek with `-C` would take the captured length instead.
+//! * An IPv4 total length of 0 (segmentation offload) drops the packet when checksums are
+//!   checked and means "the rest of the frame" when they are not, as in Zeek.
 //! * VLAN ids are not part of the connection key (Zeek's default five-tuple key).
 //! * Link types other than those above (802.11, radiotap, PPP serial, NFLOG…) are counted as
 //!   unsupported.
@@ -238,7 +238,7 @@ fn feed(
     rec: &Record<'_>,
     validate: bool,
 ) -> Result<(), link::Reason> {
-    let ip = link::decode(rec.link, rec.data, rec.orig_len)?;
+    let ip = link::decode_with(rec.link, rec.data, rec.orig_len, !validate)?;
     if ip.fragment.is_none() {
         return tracker.packet(rec.time, &ip);
     }
@@ -785,6 +785,21 @@ mod tests {
             flows_of_bytes(&pcap(&frames, false), ConnOptions::default()).unwrap();
         assert_eq!(stats.unused.get("bad TCP checksum"), Some(&1));
         assert!(flows[0].history.as_deref().unwrap().contains('C'));
+        let (flows, _, _) = flows_of_bytes(
+            &pcap(&frames, false),
+            ConnOptions {
+                validate_checksums: false,
+            },
+        )
+        .unwrap();
+        check_sf(&flows);
+        // A zeroed IPv4 total length (segmentation offload): dropped when checking, the rest of
+        // the frame when not.
+        let mut frames = handshake_frames();
+        frames[3][14 + 2] = 0;
+        frames[3][14 + 3] = 0;
+        let (_, stats, _) = flows_of_bytes(&pcap(&frames, false), ConnOptions::default()).unwrap();
+        assert_eq!(stats.unused.get("IPv4 total length zero"), Some(&1));
         let (flows, _, _) = flows_of_bytes(
             &pcap(&frames, false),
             ConnOptions {
