@@ -13,6 +13,8 @@ use super::link::{IpPacket, checksum, pseudo_header};
 use super::service::{self, Detector};
 
 const SEC: Micros = 1_000_000;
+/// Not a link type: marks a GRE header carried in UDP.
+const GRE_IN_UDP: u32 = u32::MAX;
 const TCP_INACTIVITY: Micros = 300 * SEC;
 const UDP_INACTIVITY: Micros = 60 * SEC;
 const ICMP_INACTIVITY: Micros = 60 * SEC;
@@ -1040,6 +1042,8 @@ impl Tracker {
                     _ => None,
                 }
             }
+            // GRE over UDP: no service named for the outer connection.
+            4754 if payload.len() >= 4 => Some((GRE_IN_UDP, payload)),
             2152 => gtp_u(payload).map(|inner| {
                 c.tunnel = Some("gtpv1");
                 (101, inner)
@@ -1050,7 +1054,12 @@ impl Tracker {
         if let Some((link_type, frame)) = inner
             && self.depth < 3
         {
-            let r = super::link::decode(link_type, frame, frame.len() as u32).and_then(|inner| {
+            let decoded = if link_type == GRE_IN_UDP {
+                super::link::gre_packet(frame)
+            } else {
+                super::link::decode(link_type, frame, frame.len() as u32)
+            };
+            let r = decoded.and_then(|inner| {
                 if inner.fragment.is_some() {
                     Err("fragment inside a tunnel")
                 } else {

@@ -189,6 +189,11 @@ fn ppp(f: &[u8], at: usize) -> Result<(usize, L3), Reason> {
     }
 }
 
+/// The IP packet inside a GRE header (GRE over UDP, port 4754).
+pub fn gre_packet(p: &[u8]) -> Result<IpPacket<'_>, Reason> {
+    gre(p, 1)
+}
+
 /// The frame or packet a GRE header carries: plain IP, Ethernet (transparent bridging),
 /// ERSPAN type II/III, or PPP (PPTP's enhanced GRE).
 fn gre(p: &[u8], depth: u8) -> Result<IpPacket<'_>, Reason> {

@@ -36,10 +36,10 @@
 //! * IP fragments are reassembled (bounded: 4096 datagrams, 64 MiB, 60 s); Zeek's overlap
 //!   and fragment-count checks are not copied.
 //! * VXLAN (UDP 4789), Geneve (6081) and GTPv1-U (2152) are unwrapped: the outer
-//!   connection's service is `vxlan`/`geneve`/`gtpv1` and the inner connections are tracked too, but the model has no
-//!   `tunnel_parents` to link them. GRE (IP protocol 47) and IP-in-IP are unwrapped with no
-//!   outer connection, as in Zeek. Teredo, AYIYA and GRE over UDP are not unwrapped (the
-//!   outer connection only).
+//!   connection's service is `vxlan`/`geneve`/`gtpv1` and the inner connections are tracked
+//!   too, but the model has no `tunnel_parents` to link them. GRE (IP protocol 47), GRE over
+//!   UDP (4754) and IP-in-IP are unwrapped as well (no outer connection for the first and
+//!   last, as in Zeek). Teredo and AYIYA are not unwrapped (the outer connection only).
 //! * A close is never deferred for data pending in the reassembler, and the partial-close
 //!   timer (only armed by Zeek when a script handles `connection_partial_close`) is not run.
 //! * `uid`s are generated (`P` and 16 hex digits, seeded from the file's path), not Zeek's.
