@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use breachscope_detect::engine::format_duration;
 use breachscope_model::time::format_rfc3339;
-use breachscope_simulate::{Progress, Scenario, Truth, generate};
+use breachscope_simulate::{Outputs, Progress, Scenario, Truth, generate_with};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -48,6 +48,10 @@ pub struct DemoArgs {
     /// Generate again even if the directory already holds this scenario.
     #[arg(long)]
     regenerate: bool,
+    /// Also write the perimeter's sessions as a FortiGate traffic log (`DIR/firewall/`), the
+    /// evidence of an organisation without Zeek.
+    #[arg(long)]
+    firewall_log: bool,
 }
 
 fn bar(total: u64, template: &str) -> ProgressBar {
@@ -88,6 +92,7 @@ fn scenario(args: &DemoArgs) -> Result<Scenario> {
 pub fn ensure_generated(
     dir: &Path,
     scenario: &Scenario,
+    outputs: Outputs,
     regenerate: bool,
 ) -> Result<(Truth, bool)> {
     let wanted = scenario.to_toml()?;
@@ -98,6 +103,7 @@ pub fn ensure_generated(
             std::fs::read_to_string(&truth_path),
         )
         && existing == wanted
+        && (!outputs.firewall || dir.join("firewall").is_dir())
     {
         let truth: Truth = serde_json::from_str(&truth).context("truth.json")?;
         return Ok((truth, false));
@@ -113,7 +119,7 @@ pub fn ensure_generated(
                 dir.display()
             );
         }
-        for sub in ["zeek", "samba", "shares"] {
+        for sub in ["zeek", "samba", "shares", "firewall"] {
             let p = dir.join(sub);
             if p.exists() {
                 std::fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
@@ -125,7 +131,7 @@ pub fn ensure_generated(
         1,
         "{spinner} generating {msg} [{elapsed_precise}] {bar:30} {pos}/{len}",
     );
-    let truth = generate(scenario, dir, &mut |p: Progress<'_>| {
+    let truth = generate_with(scenario, dir, outputs, &mut |p: Progress<'_>| {
         progress.set_message(p.stage.to_owned());
         progress.set_length(p.total);
         progress.set_position(p.done);
@@ -138,7 +144,14 @@ pub fn ensure_generated(
 pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let scenario = scenario(args)?;
     let started = Instant::now();
-    let (truth, generated) = ensure_generated(&args.dir, &scenario, args.regenerate)?;
+    let (truth, generated) = ensure_generated(
+        &args.dir,
+        &scenario,
+        Outputs {
+            firewall: args.firewall_log,
+        },
+        args.regenerate,
+    )?;
     let generation = started.elapsed();
 
     // Investigation over the generated evidence.

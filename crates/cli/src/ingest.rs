@@ -70,7 +70,7 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
     }
     InternalNetworks::parse(&args.evidence.internal).context("--internal")?;
     let sources = Sources {
-        zeek: expand_paths(&args.evidence.zeek)?,
+        zeek: zeek_files(&args.evidence.zeek)?,
         samba: expand_paths(&args.evidence.samba)?,
         // Only the EVTX files (others beside them are named and left), each computer's in
         // time order.
@@ -210,4 +210,12 @@ pub fn report_file(f: &FileOutcome) {
             f.rejected - f.rejections.len() as u64
         );
     }
+}
+
+/// The Zeek logs under `paths`, in the order one reader needs them
+/// ([`breachscope_ingest::zeek::read_order`]).
+pub(crate) fn zeek_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
+    let mut files = expand_paths(paths)?;
+    breachscope_ingest::zeek::read_order(&mut files);
+    Ok(files)
 }

@@ -165,7 +165,7 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
         None => jiff::Timestamp::now().as_microsecond(),
     };
     let shares = parse_shares(&args.report.shares)?;
-    let zeek = expand_paths(&args.evidence.zeek)?;
+    let zeek = crate::ingest::zeek_files(&args.evidence.zeek)?;
     let samba = expand_paths(&args.evidence.samba)?;
     let evtx_groups = evtx_groups(expand_paths(&args.evidence.evtx)?)?;
     // Without evidence to ingest the store is only read: no lock, so a report can run beside

@@ -35,7 +35,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
     /// A Zeek log directory: a zeekctl spool's `current/` and its archive (repeatable); the
-    /// `conn.*` and `dns.*` files under it are read as they grow, rotate and appear.
+    /// `conn.*`, `dns.*`, `smb_files.*`, `smb_mapping.*` and `ntlm.*` files under it are read as
+    /// they grow, rotate and appear.
     #[arg(long = "zeek-dir", value_name = "DIR")]
     pub zeek_dir: Vec<PathBuf>,
     /// A Samba vfs_full_audit log file (with its rotated siblings FILE.1, FILE-DATE, FILE.1.gz)

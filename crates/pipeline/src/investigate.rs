@@ -28,6 +28,24 @@ use jiff::tz::TimeZone;
 use crate::lake_events::{for_each_in_order, scope_parts};
 use crate::store_ingest::{self, FileOutcome, PipelineError};
 
+/// The Zeek logs that become file access and the accounts it is joined to.
+const SMB_LOGS: [&str; 3] = ["ntlm", "smb_mapping", "smb_files"];
+
+/// The plan's Zeek SMB logs (`ntlm`, `smb_mapping`, `smb_files`), in the plan's read order
+/// ([`breachscope_ingest::zeek::read_order`]).
+fn smb_logs(plan: &Plan) -> Vec<PathBuf> {
+    plan.zeek
+        .iter()
+        .filter(|p| {
+            zeek_log_path(p)
+                .ok()
+                .flatten()
+                .is_some_and(|k| SMB_LOGS.contains(&k.as_str()))
+        })
+        .cloned()
+        .collect()
+}
+
 /// Reorder window of the merge: records up to an hour out of order are repaired.
 const REORDER_WINDOW: Micros = 3_600_000_000;
 
@@ -222,9 +240,16 @@ fn detect_from_files(
     }
     let mut sources: Vec<FileSequence> = Vec::new();
     let conn_files: Vec<PathBuf> = by_kind.get("conn").cloned().unwrap_or_default();
+    // The SMB logs go through one reader, which joins their records by connection.
+    let smb = smb_logs(plan);
+    if !smb.is_empty() {
+        sources.push(FileSequence::new(smb, Box::new(ZeekParser::new())));
+    }
     for (kind, paths) in by_kind {
         if kind == "conn" || kind == "dns" {
             sources.push(FileSequence::new(paths, Box::new(ZeekParser::new())));
+        } else if SMB_LOGS.contains(&kind.as_str()) {
+            // Read above.
         } else {
             notes.push(format!(
                 "note: {} Zeek files of log '{kind}' are not used by detection",
@@ -345,6 +370,10 @@ fn scope(
     let evtx: Vec<PathBuf> = plan.evtx_groups.iter().flatten().cloned().collect();
     if !evtx.is_empty() {
         FileSequence::evtx(evtx, EvtxReader::new(&plan.evtx_config)).for_each(|e| file_access(&e));
+    }
+    let smb = smb_logs(plan);
+    if !smb.is_empty() {
+        FileSequence::new(smb, Box::new(ZeekParser::new())).for_each(|e| file_access(&e));
     }
     if !external.is_empty() {
         progress("scoping: daily traffic to the incidents' addresses".into());

@@ -14,6 +14,7 @@ pub mod activity;
 pub mod calendar;
 pub mod company;
 pub mod content;
+pub mod firewall;
 pub mod logs;
 pub mod ooxml;
 pub mod pii;
@@ -26,7 +27,7 @@ mod generate;
 
 use std::path::{Path, PathBuf};
 
-pub use generate::{Progress, generate};
+pub use generate::{Outputs, Progress, generate, generate_with};
 pub use scenario::Scenario;
 pub use truth::Truth;
 

@@ -54,8 +54,8 @@ use sinks::{Delivered, JsonlSink, SyslogSink, WebhookSink};
 /// What to watch.
 #[derive(Debug, Clone, Default)]
 pub struct WatchSources {
-    /// Zeek log directories (a zeekctl spool's `current/` and its archive): the `conn.*` and
-    /// `dns.*` files under them, new ones included.
+    /// Zeek log directories (a zeekctl spool's `current/` and its archive): the `conn.*`, `dns.*`,
+    /// `smb_files.*`, `smb_mapping.*` and `ntlm.*` files under them, new ones included.
     pub zeek_dirs: Vec<PathBuf>,
     /// Samba audit files, each with its rotated siblings (`FILE.1`, `FILE-20250601`,
     /// `FILE.1.gz`), or directories of them.
@@ -265,9 +265,10 @@ fn list_files(sources: &WatchSources, say: &mut dyn FnMut(WatchEvent<'_>)) -> So
         found.retain(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("conn.") || n.starts_with("dns."))
+                .is_some_and(breachscope_ingest::zeek::is_read_log_name)
         });
         found.sort();
+        breachscope_ingest::zeek::read_order(&mut found);
         out.zeek.extend(found);
     }
     for path in &sources.samba {
