@@ -162,6 +162,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             zeek: vec![args.dir.join(&truth.layout.zeek)],
             samba: vec![args.dir.join(&truth.layout.samba)],
             evtx: Vec::new(),
+            network: Vec::new(),
             internal: truth.internal_networks.clone(),
             log_tz: Some(truth.time_zone.clone()),
             samba_prefix: crate::options::DEFAULT_SAMBA_PREFIX.into(),

@@ -28,6 +28,7 @@
 pub mod evtx;
 pub mod input;
 pub mod netflow;
+pub mod network;
 pub mod pcap;
 pub mod record;
 pub mod samba;
@@ -43,5 +44,5 @@ mod reader;
 
 pub use input::{InputError, expand_paths};
 pub use reader::{EvidenceReader, FileStats, ReadFailure, open_reader};
-pub use record::{LineOutcome, LineParser, Location, Rejected};
+pub use record::{FileReader, LineOutcome, LineParser, Location, Rejected};
 pub use sniff::{Format, Kind, sniff_path};

@@ -14,8 +14,9 @@ use breachscope_classify::{Classifier, ValueHash};
 use breachscope_detect::{Alert, DetectConfig, Detection, Engine, Incident, Severity, correlate};
 use breachscope_ingest::evtx::{EvtxConfig, EvtxReader};
 use breachscope_ingest::merge::{FileSequence, ThreadedSource, TimeOrderedMerge};
+use breachscope_ingest::network::{NetworkConfig, NetworkReader};
 use breachscope_ingest::samba::{SambaConfig, SambaParser};
-use breachscope_ingest::sniff::zeek_log_path;
+use breachscope_ingest::sniff::{Format, zeek_log_path};
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_model::time::format_rfc3339;
 use breachscope_model::{Event, Micros};
@@ -46,6 +47,16 @@ fn smb_logs(plan: &Plan) -> Vec<PathBuf> {
         .collect()
 }
 
+/// One sequence per network evidence format.
+fn network_sequences(plan: &Plan) -> Vec<FileSequence> {
+    plan.network
+        .iter()
+        .filter_map(|(format, paths)| {
+            NetworkReader::new(*format, &plan.network_config).map(|r| r.sequence(paths.clone()))
+        })
+        .collect()
+}
+
 /// Reorder window of the merge: records up to an hour out of order are repaired.
 const REORDER_WINDOW: Micros = 3_600_000_000;
 
@@ -60,6 +71,11 @@ pub struct Plan {
     pub samba: Vec<PathBuf>,
     /// EVTX files, one group per computer, each in time order.
     pub evtx_groups: Vec<Vec<PathBuf>>,
+    /// Network evidence besides Zeek (captures, nfdump files, firewall and proxy logs), by
+    /// format, each list in time order.
+    pub network: Vec<(Format, Vec<PathBuf>)>,
+    /// How the network evidence is read.
+    pub network_config: NetworkConfig,
     /// The Samba reader's settings.
     pub samba_config: SambaConfig,
     /// The EVTX reader's settings.
@@ -163,17 +179,27 @@ fn ingest_plan(
     store: &mut Store,
     on_file: &mut dyn FnMut(&FileOutcome),
 ) -> Result<(), PipelineError> {
-    if plan.zeek.is_empty() && plan.samba.is_empty() && plan.evtx_groups.is_empty() {
+    if plan.zeek.is_empty()
+        && plan.samba.is_empty()
+        && plan.evtx_groups.is_empty()
+        && plan.network.is_empty()
+    {
         return Ok(());
     }
     let sources = store_ingest::Sources {
         zeek: plan.zeek.clone(),
         samba: plan.samba.clone(),
         evtx: plan.evtx_groups.iter().flatten().cloned().collect(),
+        network: plan
+            .network
+            .iter()
+            .flat_map(|(format, paths)| paths.iter().map(|p| (p.clone(), *format)))
+            .collect(),
     };
     let options = store_ingest::Options {
         samba: plan.samba_config.clone(),
         evtx: plan.evtx_config.clone(),
+        network: plan.network_config.clone(),
         settings: plan.store_settings.clone(),
         batch_events: 1_000_000,
         compact: true,
@@ -269,6 +295,7 @@ fn detect_from_files(
             EvtxReader::new(&plan.evtx_config),
         ));
     }
+    sources.extend(network_sequences(plan));
     // Each source is decompressed and parsed on its own thread; detection runs on this one.
     let sources = sources
         .into_iter()
@@ -377,11 +404,14 @@ fn scope(
     }
     if !external.is_empty() {
         progress("scoping: daily traffic to the incidents' addresses".into());
-        FileSequence::new(conn_files.to_vec(), Box::new(ZeekParser::new())).for_each(|e| {
-            if let Event::Flow(f) = &e {
-                scoper.observe_flow(f);
-            }
-        });
+        let conn = FileSequence::new(conn_files.to_vec(), Box::new(ZeekParser::new()));
+        for sequence in std::iter::once(conn).chain(network_sequences(plan)) {
+            sequence.for_each(|e| {
+                if let Event::Flow(f) = &e {
+                    scoper.observe_flow(f);
+                }
+            });
+        }
     }
     Ok(scoper)
 }
