@@ -52,6 +52,10 @@ pub struct DemoArgs {
     /// evidence of an organisation without Zeek.
     #[arg(long)]
     firewall_log: bool,
+    /// Also write the file server's sessions as Zeek's SMB logs (`ntlm`, `smb_mapping`,
+    /// `smb_files` in `DIR/zeek/`), the evidence of a file server that audits nothing.
+    #[arg(long)]
+    zeek_smb_log: bool,
 }
 
 fn bar(total: u64, template: &str) -> ProgressBar {
@@ -88,6 +92,17 @@ fn scenario(args: &DemoArgs) -> Result<Scenario> {
     Ok(scenario)
 }
 
+/// Whether the Zeek archive under `dir` holds SMB logs (a demo generated with them).
+fn has_smb_logs(dir: &Path) -> bool {
+    breachscope_ingest::expand_paths(&[dir.to_path_buf()]).is_ok_and(|files| {
+        files.iter().any(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("smb_files."))
+        })
+    })
+}
+
 /// Generates the scenario into `dir` unless it is already there; returns the truth.
 pub fn ensure_generated(
     dir: &Path,
@@ -104,6 +119,7 @@ pub fn ensure_generated(
         )
         && existing == wanted
         && (!outputs.firewall || dir.join("firewall").is_dir())
+        && (!outputs.zeek_smb || has_smb_logs(&dir.join("zeek")))
     {
         let truth: Truth = serde_json::from_str(&truth).context("truth.json")?;
         return Ok((truth, false));
@@ -149,6 +165,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
         &scenario,
         Outputs {
             firewall: args.firewall_log,
+            zeek_smb: args.zeek_smb_log,
         },
         args.regenerate,
     )?;

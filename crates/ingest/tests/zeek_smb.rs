@@ -232,7 +232,7 @@ fn ntlm_gives_the_account() {
     };
     assert_eq!(
         (bob.account.as_str(), bob.workstation.as_deref()),
-        ("corp\\bob", Some("WS01"))
+        ("corp\\bob", Some("ws01"))
     );
     assert!(matches!(&events[1], Event::Authentication(m) if !m.outcome.is_success()));
     let accesses: Vec<&FileAccess> = events[2..]

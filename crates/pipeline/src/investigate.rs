@@ -233,12 +233,14 @@ fn detect_from_store(
         .catalog()
         .inputs()?
         .into_iter()
-        .map(|i| r::Input {
-            path: i.path,
-            kind: i.kind,
-            sha256: Some(i.sha256),
-            records: i.records,
-            rejected: i.rejected,
+        .filter_map(|i| {
+            Some(r::Input {
+                kind: r::Input::contract_kind(&i.kind)?.to_owned(),
+                path: i.path,
+                sha256: Some(i.sha256),
+                records: i.records,
+                rejected: i.rejected,
+            })
         })
         .collect();
     Ok(Detected {
@@ -324,13 +326,15 @@ fn detect_from_files(
                     f.message
                 ));
             }
-            inputs.push(r::Input {
-                path: st.path.display().to_string(),
-                kind: st.kind.to_owned(),
-                sha256: Some(st.sha256.clone()),
-                records: st.records,
-                rejected: st.rejected,
-            });
+            if let Some(kind) = r::Input::contract_kind(st.kind) {
+                inputs.push(r::Input {
+                    path: st.path.display().to_string(),
+                    kind: kind.to_owned(),
+                    sha256: Some(st.sha256.clone()),
+                    records: st.records,
+                    rejected: st.rejected,
+                });
+            }
         }
     }
     Ok(Detected {

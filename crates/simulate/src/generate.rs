@@ -19,6 +19,7 @@ use crate::truth::{
     Counts, HostTruth, IncidentFileTruth, IntrusionTruth, Layout, PartnerTruth, Period,
     TechnologyTruth, TrapTruth, Truth,
 };
+use crate::zeek_smb::{SmbContext, ZeekSmbLogs};
 
 /// Progress of a generation: a stage name, done and total units.
 #[derive(Debug, Clone, Copy)]
@@ -102,6 +103,9 @@ pub struct Outputs {
     /// The perimeter's sessions also as a FortiGate traffic log (`firewall/`), for
     /// organisations without Zeek.
     pub firewall: bool,
+    /// The file server's sessions also as Zeek's SMB logs (`ntlm`, `smb_mapping`, `smb_files`
+    /// in the Zeek archive), for file servers that audit nothing.
+    pub zeek_smb: bool,
 }
 
 /// [`generate_with`] the default outputs.
@@ -149,6 +153,21 @@ pub fn generate_with(
         .collect();
     let shares: Vec<String> = company.departments.iter().map(|d| d.name.clone()).collect();
     let samba_dir = dir.join("samba").join(&company.file_server.name);
+    let mut smb_logs = outputs
+        .zeek_smb
+        .then(|| ZeekSmbLogs::new(dir.join("zeek"), zone.clone()));
+    let sizes: std::collections::HashMap<(String, String), u64> = files
+        .iter()
+        .map(|f| ((f.share.clone(), f.path.clone()), f.size))
+        .collect();
+    let smb_context = SmbContext {
+        server_name: &company.file_server.name,
+        server_ip: company.file_server.ip,
+        accounts: &accounts,
+        shares: &shares,
+        share_root: SHARE_ROOT,
+        sizes: &sizes,
+    };
 
     let mut pending_conns: Vec<ConnRow> = Vec::new();
     let mut pending_dns: Vec<DnsRow> = Vec::new();
@@ -179,6 +198,9 @@ pub fn generate_with(
             &today,
         )?;
         audit_lines += today.len() as u64;
+        if let Some(smb) = smb_logs.as_mut() {
+            smb.write_day(&today, &smb_context)?;
+        }
         flush_conns(
             &mut archive,
             firewall.as_mut(),
@@ -221,6 +243,9 @@ pub fn generate_with(
             &pending_audit,
         )?;
         audit_lines += pending_audit.len() as u64;
+        if let Some(smb) = smb_logs.as_mut() {
+            smb.write_day(&pending_audit, &smb_context)?;
+        }
     }
 
     let start = local_micros(&zone, scenario.start_date()?, 0.0);

@@ -22,6 +22,7 @@ pub mod rnd;
 pub mod rng;
 pub mod scenario;
 pub mod truth;
+pub mod zeek_smb;
 
 mod generate;
 

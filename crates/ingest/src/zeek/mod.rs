@@ -68,19 +68,21 @@ pub fn is_read_log_name(name: &str) -> bool {
     })
 }
 
-/// Orders Zeek files for one reader: within each directory (kept in the given order),
-/// `ntlm` files first, then `smb_mapping`, then the rest, each group in the given order. SMB file
-/// records then find their connection's account and share, learned from the earlier files.
+/// Orders Zeek files for one reader: within each directory (directories kept in the given
+/// order), by the rest of the name after the log's (zeekctl's `HH:MM:SS-HH:MM:SS.log.gz`: by
+/// hour), and for the same hour `ntlm` first, then `smb_mapping`, then the others. SMB file
+/// records then find their connection's account and share, learned from the earlier files,
+/// and the files of one hour stay together (the merge's reorder window is an hour).
 pub fn read_order(paths: &mut [std::path::PathBuf]) {
     let rank = |p: &std::path::PathBuf| {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if name.starts_with("ntlm.") {
-            0
-        } else if name.starts_with("smb_mapping.") {
-            1
-        } else {
-            2
-        }
+        let (log, rest) = name.split_once('.').unwrap_or((name, ""));
+        let rank = match log {
+            "ntlm" => 0,
+            "smb_mapping" => 1,
+            _ => 2,
+        };
+        (rest.to_owned(), rank)
     };
     let mut start = 0;
     while start < paths.len() {
@@ -343,6 +345,7 @@ mod tests {
             "a/smb_mapping.log",
             "a/ntlm.log",
             "b/smb_files.10:00:00-11:00:00.log.gz",
+            "b/ntlm.11:00:00-12:00:00.log.gz",
             "b/ntlm.10:00:00-11:00:00.log.gz",
         ]
         .iter()
@@ -358,7 +361,8 @@ mod tests {
                 "a/conn.log",
                 "a/smb_files.log",
                 "b/ntlm.10:00:00-11:00:00.log.gz",
-                "b/smb_files.10:00:00-11:00:00.log.gz"
+                "b/smb_files.10:00:00-11:00:00.log.gz",
+                "b/ntlm.11:00:00-12:00:00.log.gz"
             ]
         );
         assert!(is_read_log_name("smb_files.10:00:00-11:00:00.log.gz"));

@@ -17,7 +17,8 @@
 //!   taken as a read of it ([`FileAction::Read`]) — the conservative reading for scoping a
 //!   breach; the share root (`<share_root>`) is an [`FileAction::Open`] of a directory.
 //! * Zeek logs actions, not outcomes: every record is a success.
-//! * The server is named by its address (`id.resp_h`).
+//! * The server is named by its address (`id.resp_h`); the client by the workstation name its
+//!   NTLM exchange gave (lower-case), where there was one.
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -40,12 +41,19 @@ pub(crate) trait Fields {
     fn text(&self, name: &str) -> Option<Cow<'_, str>>;
 }
 
+/// Who authenticated on a connection: the account and the workstation name NTLM gave.
+#[derive(Debug, Clone)]
+struct Who {
+    account: String,
+    workstation: Option<String>,
+}
+
 /// What the SMB logs taught about connections, kept from one file to the next (a zeekctl
 /// archive writes `ntlm`, `smb_mapping` and `smb_files` as separate files).
 #[derive(Debug, Default)]
 pub(crate) struct SmbSessions {
-    account_by_uid: FxHashMap<String, String>,
-    account_by_pair: FxHashMap<(IpAddr, IpAddr), String>,
+    account_by_uid: FxHashMap<String, Who>,
+    account_by_pair: FxHashMap<(IpAddr, IpAddr), Who>,
     share_by_uid: FxHashMap<String, String>,
     /// File records whose account came from their connection's own NTLM exchange.
     pub joined_by_uid: u64,
@@ -60,30 +68,32 @@ pub(crate) struct SmbSessions {
 }
 
 impl SmbSessions {
-    fn remember_account(&mut self, uid: Option<&str>, pair: (IpAddr, IpAddr), account: &str) {
-        if self.account_by_uid.len() >= MAX_REMEMBERED {
+    fn remember(&mut self, uid: Option<&str>, pair: (IpAddr, IpAddr), who: Who) {
+        if self.account_by_uid.len() >= MAX_REMEMBERED
+            || self.account_by_pair.len() >= MAX_REMEMBERED
+        {
             self.account_by_uid.clear();
             self.account_by_pair.clear();
             self.forgotten += 1;
         }
         if let Some(uid) = uid {
-            self.account_by_uid
-                .insert(uid.to_owned(), account.to_owned());
+            self.account_by_uid.insert(uid.to_owned(), who.clone());
         }
-        self.account_by_pair.insert(pair, account.to_owned());
+        self.account_by_pair.insert(pair, who);
     }
 
-    fn account_of(&mut self, uid: Option<&str>, pair: (IpAddr, IpAddr)) -> String {
-        if let Some(a) = uid.and_then(|u| self.account_by_uid.get(u)) {
+    /// The account (empty when unknown) and workstation of a connection.
+    fn who(&mut self, uid: Option<&str>, pair: (IpAddr, IpAddr)) -> (String, Option<String>) {
+        if let Some(w) = uid.and_then(|u| self.account_by_uid.get(u)) {
             self.joined_by_uid += 1;
-            return a.clone();
+            return (w.account.clone(), w.workstation.clone());
         }
-        if let Some(a) = self.account_by_pair.get(&pair) {
+        if let Some(w) = self.account_by_pair.get(&pair) {
             self.joined_by_hosts += 1;
-            return a.clone();
+            return (w.account.clone(), w.workstation.clone());
         }
         self.without_account += 1;
-        String::new()
+        (String::new(), None)
     }
 
     /// Notes for the user about joins that could not be made.
@@ -205,8 +215,16 @@ pub(crate) fn parse(
                 Some("F") | Some("false") => Outcome::Failure("NTLM authentication failed".into()),
                 _ => Outcome::Success,
             };
+            let workstation = f
+                .text("hostname")
+                .filter(|h| !h.is_empty())
+                .map(|h| h.to_lowercase());
             if outcome.is_success() && !account.is_empty() {
-                sessions.remember_account(uid.as_deref(), (client, server), &account);
+                let who = Who {
+                    account: account.clone(),
+                    workstation: workstation.clone(),
+                };
+                sessions.remember(uid.as_deref(), (client, server), who);
             }
             Event::Authentication(Authentication {
                 time,
@@ -214,10 +232,7 @@ pub(crate) fn parse(
                 account,
                 src_ip: Some(client),
                 src_port: client_port,
-                workstation: f
-                    .text("hostname")
-                    .filter(|h| !h.is_empty())
-                    .map(Cow::into_owned),
+                workstation,
                 dst_ip: Some(server),
                 dst_port: server_port,
                 logon_type: Some(3),
@@ -242,13 +257,13 @@ pub(crate) fn parse(
                 }
                 sessions.share_by_uid.insert(uid.to_string(), share.clone());
             }
-            let account = sessions.account_of(uid.as_deref(), (client, server));
+            let (account, client_name) = sessions.who(uid.as_deref(), (client, server));
             Event::FileAccess(FileAccess {
                 time,
                 server: Some(server.to_string()),
                 account,
                 client_ip: Some(client),
-                client_name: None,
+                client_name,
                 session: uid.map(Cow::into_owned),
                 share,
                 path: String::new(),
@@ -295,13 +310,13 @@ pub(crate) fn parse(
                         .map_err(|_| "size is not a count".to_owned())
                 })
                 .transpose()?;
-            let account = sessions.account_of(uid.as_deref(), (client, server));
+            let (account, client_name) = sessions.who(uid.as_deref(), (client, server));
             Event::FileAccess(FileAccess {
                 time,
                 server: Some(server.to_string()),
                 account,
                 client_ip: Some(client),
-                client_name: None,
+                client_name,
                 session: uid.map(Cow::into_owned),
                 is_directory: (name.as_deref() == Some("<share_root>")).then_some(true),
                 share,
