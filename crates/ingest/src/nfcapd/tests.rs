@@ -1,0 +1,1 @@
+//! Synthetic nfcapd files: every malformation is counted and located, never a panic.
