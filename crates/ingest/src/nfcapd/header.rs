@@ -88,14 +88,14 @@ pub struct FileHeader {
 }
 
 impl FileHeader {
-    /// `1.7.1` from `0x01070100` (and `1.7.1-git` for a git build).
+    /// `1.7.1` from `0x01070100` (and `1.7.6-git` for `0xF1070600`, a git build).
     pub fn nfdump_version_string(&self) -> Option<String> {
         if self.nfdump_version == 0 {
             return None;
         }
-        let [top, major, minor, patch] = self.nfdump_version.to_be_bytes();
-        let git = if top == 0xF1 { "-git" } else { "" };
-        Some(format!("{major}.{minor}.{patch}{git}"))
+        let [top, minor, patch, _] = self.nfdump_version.to_be_bytes();
+        let git = if top & 0xF0 == 0xF0 { "-git" } else { "" };
+        Some(format!("{}.{minor}.{patch}{git}", top & 0x0F))
     }
 
     /// The creator's name, as nfdump names it.

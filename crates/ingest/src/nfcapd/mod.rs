@@ -426,8 +426,7 @@ impl NfcapdReader {
             }
             Err(e) => return Err(self.stop(offset, format!("read error: {e}"))),
         }
-        let appendix =
-            self.header.appendix_offset != 0 && offset >= self.header.appendix_offset;
+        let appendix = self.header.appendix_offset != 0 && offset >= self.header.appendix_offset;
         if appendix {
             self.appendix_blocks += 1;
         } else {

@@ -84,7 +84,10 @@ pub fn decode_v3(
     counts: &mut V3Counts,
 ) -> Result<V3Outcome, String> {
     if rec.len() < V3_HEADER_LEN {
-        return Err(format!("V3 record of {} bytes is shorter than its header", rec.len()));
+        return Err(format!(
+            "V3 record of {} bytes is shorter than its header",
+            rec.len()
+        ));
     }
     let elements = u16_at(rec, 4).unwrap_or(0);
     let exporter_id = u16_at(rec, 8).unwrap_or(0);
@@ -105,7 +108,9 @@ pub fn decode_v3(
             return Err(format!("element {i} (id {id}) has length {len}"));
         }
         let Some(payload) = rec.get(at + 4..at + len) else {
-            return Err(format!("element {i} (id {id}, {len} bytes) runs past the record"));
+            return Err(format!(
+                "element {i} (id {id}, {len} bytes) runs past the record"
+            ));
         };
         let short = || format!("element id {id} of {len} bytes is too short");
         match id {
@@ -153,7 +158,9 @@ pub fn decode_v3(
         counts.slack += 1;
     }
     let Some(g) = generic else {
-        return Ok(V3Outcome::Skipped("V3 record without a generic flow element"));
+        return Ok(V3Outcome::Skipped(
+            "V3 record without a generic flow element",
+        ));
     };
     let (src_ip, dst_ip) = match (v4, v6) {
         (Some((s, d)), other) => {
@@ -182,7 +189,8 @@ pub fn decode_v3(
     // postOctetDeltaCount) they count the same direction leaving the router, so they are not
     // taken as the reverse.
     let reverse = if event_ms.is_some() { cnt } else { None };
-    let ms_to_us = |ms: u64| -> Micros { i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1000) };
+    let ms_to_us =
+        |ms: u64| -> Micros { i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1000) };
     Ok(V3Outcome::Flow(Box::new(FlowRecord {
         exporter: received
             .or_else(|| exporter_of(exporter_id))
