@@ -453,7 +453,8 @@ impl NfcapdReader {
             size
         } else {
             if self.plain.len() < MAX_BLOCK {
-                self.plain.resize(MAX_BLOCK, 0);
+                // Zeroed by the allocator: pages are only touched as blocks fill them.
+                self.plain = vec![0u8; MAX_BLOCK];
             }
             match block::decompress(self.header.compression, &self.raw, &mut self.plain) {
                 Ok(len) => len,
