@@ -33,7 +33,6 @@ pub mod header;
 pub mod record;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::fs::File;
 use std::io::{self, Read};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -102,7 +101,7 @@ pub enum NfcapdError {
 
 /// The file as read so far, hashed as it passes.
 struct Source {
-    file: File,
+    file: Box<dyn Read + Send>,
     hasher: Sha256,
     offset: u64,
 }
@@ -195,8 +194,23 @@ impl NfcapdReader {
         };
         let file = open_evidence(path).map_err(io_err)?;
         let file_len = file.metadata().map_err(io_err)?.len();
+        Self::from_read(Box::new(file), file_len, path)
+    }
+
+    /// Reads an nfcapd file from `source` (its bytes from offset 0; `len` of them), named
+    /// `path` in the counts and rejections. [`NfcapdReader::open`] is this on the opened file.
+    pub fn from_read(
+        source: Box<dyn Read + Send>,
+        len: u64,
+        path: &Path,
+    ) -> Result<Self, NfcapdError> {
+        let io_err = |source| NfcapdError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file_len = len;
         let mut source = Source {
-            file,
+            file: source,
             hasher: Sha256::new(),
             offset: 0,
         };

@@ -393,3 +393,16 @@ fn a_reader_stopped_early_still_hashes_the_whole_file() {
     assert_eq!(stats.sha256, hex(&Sha256::digest(&f)));
     assert_eq!(stats.bytes, f.len() as u64);
 }
+
+#[test]
+fn from_read_takes_any_byte_source() {
+    // The fuzz target's way in.
+    let f = file(4, &[block(4, &sample_records())]);
+    let source = Box::new(std::io::Cursor::new(f.clone()));
+    let mut reader =
+        NfcapdReader::from_read(source, f.len() as u64, std::path::Path::new("mem")).unwrap();
+    assert_eq!(reader.by_ref().filter(Result::is_ok).count(), 2);
+    let stats = reader.finish();
+    assert_eq!(stats.bytes, f.len() as u64);
+    assert_eq!(stats.path.as_os_str(), "mem");
+}
