@@ -8,8 +8,10 @@
 //! addresses, flow counters (taken as the reverse direction only for ASA NSEL records), the
 //! address the flow was received from, and the NSEL event time (first-seen when the flow has
 //! none, as nfdump does). Exporter records name a flow's exporter when it has no received-from
-//! address. Counts are as stored: nfcapd already scaled sampled flows when it collected them,
-//! and nfdump prints them unscaled too; sampled flows are counted in a note.
+//! address. Counts are as stored: nfcapd already scaled sampled flows when it collected them
+//! (nfdump 1.7.1 `netflow_v9.c`: packets and bytes × (interval + space) / interval, record
+//! flagged sampled), and nfdump prints them as stored; a sampled flow's `sampling` is the rate of
+//! its exporter's sampler record (when one tells it), and sampled flows are counted in a note.
 //!
 //! Skipped and counted: every other element (by its length; ids unknown to nfdump 1.7 in a
 //! note), every other record type (exporter statistics, samplers, extension maps, padding),
@@ -32,9 +34,8 @@ pub mod block;
 pub mod header;
 pub mod record;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read};
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -48,7 +49,7 @@ use crate::{FileStats, ReadFailure};
 
 use block::{BLOCK_HEADER_LEN, BlockHeader, MAX_BLOCK};
 pub use header::{Compression, FileHeader, is_nfcapd};
-use record::{V3Counts, V3Outcome};
+use record::{Exporters, V3Counts, V3Outcome};
 
 /// The kind [`FileStats`] gives an nfcapd file.
 pub const KIND: &str = "nfcapd";
@@ -163,7 +164,7 @@ pub struct NfcapdReader {
     plain: Vec<u8>,
     cursor: Option<Cursor>,
     done: bool,
-    exporters: HashMap<u16, IpAddr>,
+    exporters: Exporters,
     counts: V3Counts,
     stats: FileStats,
     blocks: u64,
@@ -236,7 +237,7 @@ impl NfcapdReader {
             plain: Vec::new(),
             cursor: None,
             done: false,
-            exporters: HashMap::new(),
+            exporters: Exporters::default(),
             counts: V3Counts::default(),
             stats: FileStats::new(Arc::clone(&path), KIND),
             path,
@@ -342,8 +343,9 @@ impl NfcapdReader {
         }
         if c.sampled > 0 {
             notes.push(format!(
-                "{} flows are sampled: their counts were already scaled by the collector",
-                c.sampled
+                "{} flows are sampled: their counts were already scaled by the collector ({} of \
+                 them at a rate no sampler record tells, kept as 1)",
+                c.sampled, c.sampling_unknown
             ));
         }
         if c.both_families > 0 {
@@ -543,9 +545,7 @@ impl NfcapdReader {
             self.stats.lines += 1;
             match kind {
                 record::TYPE_V3 => {
-                    let exporters = &self.exporters;
-                    let outcome =
-                        record::decode_v3(rec, |id| exporters.get(&id).copied(), &mut self.counts);
+                    let outcome = record::decode_v3(rec, &self.exporters, &mut self.counts);
                     match outcome {
                         Ok(V3Outcome::Flow(r)) => {
                             self.stats.records += 1;
@@ -563,9 +563,11 @@ impl NfcapdReader {
                 }
                 record::TYPE_EXPORTER_INFO => {
                     self.stats.skipped += 1;
-                    if let Some((sysid, ip)) = record::decode_exporter(rec) {
-                        self.exporters.insert(sysid, ip);
-                    }
+                    self.exporters.add_exporter(rec);
+                }
+                record::TYPE_SAMPLER => {
+                    self.stats.skipped += 1;
+                    self.exporters.add_sampler(rec);
                 }
                 record::TYPE_IDENT => {
                     self.stats.skipped += 1;

@@ -1,6 +1,7 @@
 //! Records inside a type-3 block: the V3 flow record and its elements, and the exporter
 //! records that name a flow's exporter.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use breachscope_model::Micros;
@@ -9,6 +10,8 @@ use crate::netflow::FlowRecord;
 
 /// Record type of an exporter's description (`ExporterInfoRecordType`).
 pub const TYPE_EXPORTER_INFO: u16 = 7;
+/// Record type of a sampler (`SamplerRecordType`).
+pub const TYPE_SAMPLER: u16 = 15;
 /// Record type of a V3 flow record (`V3Record`).
 pub const TYPE_V3: u16 = 11;
 /// Record type of the appendix's ident string.
@@ -74,13 +77,98 @@ pub struct V3Counts {
     pub event_time: u64,
     /// Records whose elements did not fill the record exactly.
     pub slack: u64,
+    /// Sampled flows whose rate no sampler record of their exporter told (kept at 1).
+    pub sampling_unknown: u64,
 }
 
-/// Decodes one V3 record (`rec` is the whole record, header included). `exporter_of` names the
-/// exporter of an exporter id when the record carries no received-from address.
+/// What the file's exporter and sampler records say, by exporter system id.
+#[derive(Debug, Default)]
+pub struct Exporters {
+    addresses: HashMap<u16, IpAddr>,
+    samplers: HashMap<u16, Vec<(i64, u32)>>,
+}
+
+/// nfcapd's sampler ids of its own samplers: `-s -N` on its command line, `-s N`, and the
+/// exporter's generic sampling (v9 tags 34/35).
+const SAMPLER_OVERWRITE: i64 = -3;
+const SAMPLER_DEFAULT: i64 = -2;
+const SAMPLER_GENERIC: i64 = -1;
+
+impl Exporters {
+    /// The address of exporter `sysid`.
+    pub fn address(&self, sysid: u16) -> Option<IpAddr> {
+        self.addresses.get(&sysid).copied()
+    }
+
+    /// The sampling rate nfcapd applied to a sampled flow of exporter `sysid`, in its order of
+    /// precedence: an overwrite, the exporter's own sampler (when it has exactly one; the flow
+    /// does not record which), its generic sampling, the default.
+    pub fn sampling(&self, sysid: u16) -> Option<u32> {
+        let list = self.samplers.get(&sysid)?;
+        let find = |id: i64| list.iter().find(|(i, _)| *i == id).map(|(_, r)| *r);
+        if let Some(r) = find(SAMPLER_OVERWRITE) {
+            return Some(r);
+        }
+        let mut own = list.iter().filter(|(i, _)| *i >= 0);
+        match (own.next(), own.next()) {
+            (Some((_, r)), None) => return Some(*r),
+            (Some(_), Some(_)) => return None,
+            _ => {}
+        }
+        find(SAMPLER_GENERIC).or_else(|| find(SAMPLER_DEFAULT))
+    }
+
+    /// Takes an exporter record (`exporter_info_record_t`: header, u32 version, 16-byte
+    /// address, u16 family, u16 sysid, u32 id). False when it is too short.
+    pub fn add_exporter(&mut self, rec: &[u8]) -> bool {
+        let (Some(family), Some(sysid)) = (u16_at(rec, 24), u16_at(rec, 26)) else {
+            return false;
+        };
+        let ip = match family {
+            // AF_INET: the address is the last 4 bytes of the 16, a host-order u32.
+            2 => u32_at(rec, 20).map(|a| IpAddr::V4(Ipv4Addr::from(a))),
+            _ => ipv6_at(rec, 8).map(IpAddr::V6),
+        };
+        match ip {
+            Some(ip) => {
+                self.addresses.insert(sysid, ip);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes a sampler record (`sampler_record_t`: header, u16 exporter sysid, u16 algorithm,
+    /// i64 id, u32 packet interval, u32 packet space): the rate is (interval + space) /
+    /// interval, as nfcapd scaled the counts. False when it is too short or has no interval.
+    pub fn add_sampler(&mut self, rec: &[u8]) -> bool {
+        let (Some(sysid), Some(id), Some(interval), Some(space)) = (
+            u16_at(rec, 4),
+            u64_at(rec, 8),
+            u32_at(rec, 16),
+            u32_at(rec, 20),
+        ) else {
+            return false;
+        };
+        if interval == 0 {
+            return false;
+        }
+        let rate = (u64::from(interval) + u64::from(space)) / u64::from(interval);
+        let rate = u32::try_from(rate).unwrap_or(u32::MAX);
+        let list = self.samplers.entry(sysid).or_default();
+        let id = id as i64;
+        list.retain(|(i, _)| *i != id);
+        list.push((id, rate));
+        true
+    }
+}
+
+/// Decodes one V3 record (`rec` is the whole record, header included). `exporters` names the
+/// exporter when the record carries no received-from address, and the sampling rate of a
+/// sampled flow.
 pub fn decode_v3(
     rec: &[u8],
-    exporter_of: impl Fn(u16) -> Option<IpAddr>,
+    exporters: &Exporters,
     counts: &mut V3Counts,
 ) -> Result<V3Outcome, String> {
     if rec.len() < V3_HEADER_LEN {
@@ -182,8 +270,13 @@ pub fn decode_v3(
         counts.event_time += 1;
     }
     let last_ms = num(8);
+    let mut sampling = 1;
     if flags & V3_FLAG_SAMPLED != 0 {
         counts.sampled += 1;
+        match exporters.sampling(exporter_id) {
+            Some(rate) => sampling = rate.max(1),
+            None => counts.sampling_unknown += 1,
+        }
     }
     // ASA NSEL's out counts are the reverse direction; elsewhere (v9 OUT_BYTES, IPFIX
     // postOctetDeltaCount) they count the same direction leaving the router, so they are not
@@ -193,7 +286,7 @@ pub fn decode_v3(
         |ms: u64| -> Micros { i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1000) };
     Ok(V3Outcome::Flow(Box::new(FlowRecord {
         exporter: received
-            .or_else(|| exporter_of(exporter_id))
+            .or_else(|| exporters.address(exporter_id))
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
         start: ms_to_us(first_ms),
         end: ms_to_us(last_ms),
@@ -207,21 +300,8 @@ pub fn decode_v3(
         reverse_packets: reverse.map(|(p, _)| p),
         reverse_bytes: reverse.map(|(_, b)| b),
         tcp_flags: g[45],
-        sampling: 1,
+        sampling,
     })))
-}
-
-/// An exporter record: its system id and address (`exporter_info_record_t`: header, u32
-/// version, 16-byte address, u16 family, u16 sysid, u32 id).
-pub fn decode_exporter(rec: &[u8]) -> Option<(u16, IpAddr)> {
-    let family = u16_at(rec, 24)?;
-    let sysid = u16_at(rec, 26)?;
-    let ip = match family {
-        // AF_INET: the address is the last 4 bytes of the 16, a host-order u32.
-        2 => IpAddr::V4(Ipv4Addr::from(u32_at(rec, 20)?)),
-        _ => IpAddr::V6(ipv6_at(rec, 8)?),
-    };
-    Some((sysid, ip))
 }
 
 /// The ident string of an appendix ident record.

@@ -406,3 +406,48 @@ fn from_read_takes_any_byte_source() {
     assert_eq!(stats.bytes, f.len() as u64);
     assert_eq!(stats.path.as_os_str(), "mem");
 }
+
+fn sampler(sysid: u16, id: i64, interval: u32, space: u32) -> Vec<u8> {
+    let mut s = Vec::new();
+    s.extend_from_slice(&15u16.to_le_bytes());
+    s.extend_from_slice(&24u16.to_le_bytes());
+    s.extend_from_slice(&sysid.to_le_bytes());
+    s.extend_from_slice(&0u16.to_le_bytes());
+    s.extend_from_slice(&id.to_le_bytes());
+    s.extend_from_slice(&interval.to_le_bytes());
+    s.extend_from_slice(&space.to_le_bytes());
+    s
+}
+
+#[test]
+fn a_sampled_flow_takes_its_exporters_sampling_rate() {
+    let mut sampled = v3([10, 0, 0, 1], [10, 0, 0, 2], (1, 2), 100, &[]);
+    sampled[10] = record::V3_FLAG_SAMPLED;
+    let mut other_exporter = sampled.clone();
+    other_exporter[8] = 2;
+    let f = file(
+        0,
+        &[block(
+            0,
+            &[
+                sampler(1, -1, 1, 99),
+                sampler(1, 7, 1, 9),
+                sampled.clone(),
+                other_exporter,
+                v3([10, 0, 0, 1], [10, 0, 0, 2], (1, 2), 1, &[]),
+            ],
+        )],
+    );
+    let (records, rejected, stats) = read(&f).unwrap();
+    assert!(rejected.is_empty());
+    // The exporter's own sampler (id 7: 1 in 10) comes before its generic one (1 in 100).
+    let rates: Vec<u32> = records.iter().map(|r| r.sampling).collect();
+    assert_eq!(rates, [10, 1, 1]);
+    assert_eq!(
+        records[0].packets, 100,
+        "counts are as stored (already scaled)"
+    );
+    let notes = stats.notes.join("\n");
+    assert!(notes.contains("2 flows are sampled"), "{notes}");
+    assert!(notes.contains("(1 of them at a rate no sampler"), "{notes}");
+}
