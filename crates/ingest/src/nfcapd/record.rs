@@ -79,6 +79,11 @@ pub struct V3Counts {
     pub slack: u64,
     /// Sampled flows whose rate no sampler record of their exporter told (kept at 1).
     pub sampling_unknown: u64,
+    /// Flows stored with last-seen before first-seen, taken the other way round.
+    pub inverted: u64,
+    /// Flows stored without times (first- and last-seen 0: the exporter's uptime could not be
+    /// placed), left at the epoch.
+    pub untimed: u64,
 }
 
 /// What the file's exporter and sampler records say, by exporter system id.
@@ -269,7 +274,16 @@ pub fn decode_v3(
         first_ms = event;
         counts.event_time += 1;
     }
-    let last_ms = num(8);
+    let mut last_ms = num(8);
+    if last_ms < first_ms {
+        // nfcapd 1.7.1 stores IPFIX flows timed by flowStart/EndSysUpTime this way round; the
+        // export itself has them in order (the live collector's decode of the same datagrams).
+        std::mem::swap(&mut first_ms, &mut last_ms);
+        counts.inverted += 1;
+    }
+    if first_ms == 0 && last_ms == 0 {
+        counts.untimed += 1;
+    }
     let mut sampling = 1;
     if flags & V3_FLAG_SAMPLED != 0 {
         counts.sampled += 1;
