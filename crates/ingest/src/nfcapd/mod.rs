@@ -7,9 +7,10 @@
 //! read: generic flow (times, ports, protocol, TCP flags, packets, bytes), IPv4 or IPv6
 //! addresses, flow counters (taken as the reverse direction only for ASA NSEL records), the
 //! address the flow was received from, and the NSEL event time (first-seen when the flow has
-//! none, as nfdump does). A flow stored with last-seen before first-seen (nfcapd 1.7.1 does this
-//! to IPFIX flows timed by uptime, where the export has them in order) is taken the other way
-//! round; one stored without times (both 0) stays at the epoch; both are counted in notes.
+//! none, as nfdump does). A flow stored with last-seen before first-seen is taken the other way
+//! round (nfcapd 1.7.1's `ipfix.c` maps `flowEndSysUpTime` to first-seen and
+//! `flowStartSysUpTime` to last-seen); one stored without times (both 0) stays at the epoch;
+//! both are counted in notes.
 //! Exporter records name a flow's exporter when it has no received-from
 //! address. Counts are as stored: nfcapd already scaled sampled flows when it collected them
 //! (nfdump 1.7.1 `netflow_v9.c`: packets and bytes × (interval + space) / interval, record
@@ -365,8 +366,8 @@ impl NfcapdReader {
         }
         if c.inverted > 0 {
             notes.push(format!(
-                "{} flows were stored with last-seen before first-seen (nfcapd 1.7.1 does this to \
-                 IPFIX flows timed by uptime): taken the other way round",
+                "{} flows were stored with last-seen before first-seen (nfcapd 1.7.1 swaps \
+                 IPFIX flowStart/EndSysUpTime): taken the other way round",
                 c.inverted
             ));
         }

@@ -276,8 +276,8 @@ pub fn decode_v3(
     }
     let mut last_ms = num(8);
     if last_ms < first_ms {
-        // nfcapd 1.7.1 stores IPFIX flows timed by flowStart/EndSysUpTime this way round; the
-        // export itself has them in order (the live collector's decode of the same datagrams).
+        // nfcapd 1.7.1 stores IPFIX flows timed by uptime this way round: its ipfix.c maps
+        // flowEndSysUpTime to first-seen and flowStartSysUpTime to last-seen.
         std::mem::swap(&mut first_ms, &mut last_ms);
         counts.inverted += 1;
     }
