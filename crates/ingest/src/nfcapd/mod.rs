@@ -1,29 +1,35 @@
 //! nfdump's flow archives (`nfcapd.*` files), read natively.
 //!
-//! Supported: layout 2 files of nfdump 1.7.x (`LAYOUT_VERSION_2`, checked against nfdump 1.7.1's
-//! own files) with data blocks of type 3 holding V3 records, under every block compression
-//! nfdump writes: none, LZO, bzip2, LZ4 and zstd (each block compressed on its own; a block
-//! flagged uncompressed is taken as stored). From a V3 record the elements that carry a flow are
-//! read: generic flow (times, ports, protocol, TCP flags, packets, bytes), IPv4 or IPv6
-//! addresses, flow counters (taken as the reverse direction only for ASA NSEL records), the
-//! address the flow was received from, and the NSEL event time (first-seen when the flow has
-//! none, as nfdump does). A flow stored with last-seen before first-seen is taken the other way
-//! round (nfcapd 1.7.1's `ipfix.c` maps `flowEndSysUpTime` to first-seen and
-//! `flowStartSysUpTime` to last-seen); one stored without times (both 0) stays at the epoch;
-//! both are counted in notes.
-//! Exporter records name a flow's exporter when it has no received-from
-//! address. Counts are as stored: nfcapd already scaled sampled flows when it collected them
-//! (nfdump 1.7.1 `netflow_v9.c`: packets and bytes × (interval + space) / interval, record
-//! flagged sampled), and nfdump prints them as stored; a sampled flow's `sampling` is the rate of
-//! its exporter's sampler record (when one tells it), and sampled flows are counted in a note.
+//! Supported, and checked against nfdump's own decode of nfdump's own files:
+//! * layout 2 (`LAYOUT_VERSION_2`, nfdump 1.7.x; files of nfcapd/nfdump 1.7.1): type-3 blocks
+//!   of V3 records, under every block compression nfdump writes: none, LZO, bzip2, LZ4 and zstd
+//!   (zstd from nfdump 1.7.2 on; nfdump 1.7.1 cannot write it, so it is checked on a rewritten
+//!   file only). Each block is compressed on its own; a block flagged uncompressed is taken as
+//!   stored.
+//! * layout 1 (`LAYOUT_VERSION_1`, nfdump ≤ 1.6; files of nfcapd/nfdump 1.6.23): the 276-byte
+//!   header (its ident becomes a note; LZO, bzip2 or LZ4 by its flags) and type-2 blocks of 1.6
+//!   common records: their fixed part and required extensions (addresses, packet and byte
+//!   counters of 32 or 64 bits); the optional extensions their extension map lists are not read.
 //!
-//! Skipped and counted: every other element (by its length; ids unknown to nfdump 1.7 in a
-//! note), every other record type (exporter statistics, samplers, extension maps, padding),
-//! the appendix's statistics (its ident string becomes a note), V3 records without a generic
-//! flow or addresses. Layout 1 files (nfdump ≤ 1.6): the header is read and its blocks walked,
-//! but their type-2 blocks (1.6 records with extension maps) are rejected as unsupported, one
-//! rejection per block. Not supported: big-endian files, encrypted files, V4 records of
-//! nfdump ≥ 1.7.8 (counted as other records), type-4 array blocks (rejected).
+//! From a V3 record the elements that carry a flow are read: generic flow (times, ports,
+//! protocol, TCP flags, packets, bytes), IPv4 or IPv6 addresses, flow counters (taken as the
+//! reverse direction only for ASA NSEL records), the address the flow was received from, and the
+//! NSEL event time (first-seen when the flow has none, as nfdump's current source does; 1.7.1
+//! prints 0 there).
+//! A flow stored with last-seen before first-seen is taken the other way round (nfcapd 1.7.1's
+//! `ipfix.c` maps `flowEndSysUpTime` to first-seen and `flowStartSysUpTime` to last-seen); one
+//! stored without times (both 0) stays at the epoch; both are counted in notes. Exporter records
+//! name a flow's exporter when it has no received-from address. Counts are as stored: nfcapd
+//! already scaled sampled flows when it collected them (nfdump 1.7.1 `netflow_v9.c`: packets and
+//! bytes × (interval + space) / interval, record flagged sampled), and nfdump prints them as
+//! stored; a sampled flow's `sampling` is the rate of its exporter's sampler record (when one
+//! tells it), and sampled flows are counted in a note.
+//!
+//! Skipped and counted: every other element (by its length; ids beyond nfdump 1.7's table in a
+//! note), every other record type (exporter statistics, extension maps, padding, V4 records of
+//! nfdump ≥ 1.7.8, which nfdump itself cannot read), the appendix's statistics (its ident string
+//! becomes a note), records without a generic flow or addresses. Rejected: blocks of type 1
+//! (nfdump 1.5) and 4 (array blocks). Refused at open: big-endian and encrypted files.
 //!
 //! The file is read block by block (memory bounded by one block, at most 5 MiB as in nfdump),
 //! opened read-only with its access time kept ([`crate::input::open_evidence`]) and hashed as
@@ -177,6 +183,7 @@ pub struct NfcapdReader {
     other_records: BTreeMap<u16, u64>,
     skipped_flows: BTreeMap<&'static str, u64>,
     ident: Option<String>,
+    legacy_records: u64,
 }
 
 impl std::fmt::Debug for NfcapdReader {
@@ -252,6 +259,7 @@ impl NfcapdReader {
             other_records: BTreeMap::new(),
             skipped_flows: BTreeMap::new(),
             ident: None,
+            legacy_records: 0,
         })
     }
 
@@ -321,6 +329,12 @@ impl NfcapdReader {
             "{} data blocks and {} appendix blocks read, {} blocks rejected",
             self.blocks, self.appendix_blocks, self.bad_blocks
         ));
+        if self.legacy_records > 0 {
+            notes.push(format!(
+                "{} flows from nfdump 1.6 records (type-2 blocks)",
+                self.legacy_records
+            ));
+        }
         if let Some(ident) = self.ident.as_ref().or(h.ident.as_ref()) {
             notes.push(format!("ident: {ident}"));
         }
@@ -469,7 +483,7 @@ impl NfcapdReader {
         if bh.records == 0 {
             return Ok(Some(()));
         }
-        if bh.kind != block::BLOCK_TYPE_3 {
+        if bh.kind != block::BLOCK_TYPE_3 && bh.kind != block::BLOCK_TYPE_2 {
             self.bad_blocks += 1;
             let what = match bh.kind {
                 block::BLOCK_TYPE_2 => "nfdump 1.6 records (type-2 block)".to_string(),
@@ -583,9 +597,30 @@ impl NfcapdReader {
                     self.stats.skipped += 1;
                     self.exporters.add_exporter(rec);
                 }
+                record::TYPE_COMMON => {
+                    match record::decode_common(rec, &self.exporters, &mut self.counts) {
+                        Ok(V3Outcome::Flow(r)) => {
+                            self.stats.records += 1;
+                            self.legacy_records += 1;
+                            return Some(Ok(*r));
+                        }
+                        Ok(V3Outcome::Skipped(why)) => {
+                            self.stats.skipped += 1;
+                            *self.skipped_flows.entry(why).or_default() += 1;
+                        }
+                        Err(e) => {
+                            let reason = format!("record at payload byte {}: {e}", c.pos - size);
+                            return Some(Err(self.reject(place, reason)));
+                        }
+                    }
+                }
                 record::TYPE_SAMPLER => {
                     self.stats.skipped += 1;
                     self.exporters.add_sampler(rec);
+                }
+                record::TYPE_SAMPLER_LEGACY => {
+                    self.stats.skipped += 1;
+                    self.exporters.add_legacy_sampler(rec);
                 }
                 record::TYPE_IDENT => {
                     self.stats.skipped += 1;

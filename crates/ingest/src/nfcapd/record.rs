@@ -130,8 +130,9 @@ impl Exporters {
             return false;
         };
         let ip = match family {
-            // AF_INET: the address is the last 4 bytes of the 16, a host-order u32.
-            2 => u32_at(rec, 20).map(|a| IpAddr::V4(Ipv4Addr::from(a))),
+            // AF_INET: `ip_addr_t` on a little-endian host holds the IPv4 address, a host-order
+            // u32, in bytes 8..12 of its 16 (`fill1[2]`, `_v4`, `fill2`).
+            2 => u32_at(rec, 16).map(|a| IpAddr::V4(Ipv4Addr::from(a))),
             _ => ipv6_at(rec, 8).map(IpAddr::V6),
         };
         match ip {
@@ -141,6 +142,24 @@ impl Exporters {
             }
             None => false,
         }
+    }
+
+    /// Takes an nfdump 1.6 sampler record (`sampler_info_record_t`: header, i32 id, u32
+    /// interval, u16 mode, u16 exporter sysid): one packet in `interval`. False when too short.
+    pub fn add_legacy_sampler(&mut self, rec: &[u8]) -> bool {
+        let (Some(id), Some(interval), Some(sysid)) =
+            (u32_at(rec, 4), u32_at(rec, 8), u16_at(rec, 14))
+        else {
+            return false;
+        };
+        if interval == 0 {
+            return false;
+        }
+        let id = i64::from(id as i32);
+        let list = self.samplers.entry(sysid).or_default();
+        list.retain(|(i, _)| *i != id);
+        list.push((id, interval));
+        true
     }
 
     /// Takes a sampler record (`sampler_record_t`: header, u16 exporter sysid, u16 algorithm,
@@ -274,36 +293,18 @@ pub fn decode_v3(
         first_ms = event;
         counts.event_time += 1;
     }
-    let mut last_ms = num(8);
-    if last_ms < first_ms {
-        // nfcapd 1.7.1 stores IPFIX flows timed by uptime this way round: its ipfix.c maps
-        // flowEndSysUpTime to first-seen and flowStartSysUpTime to last-seen.
-        std::mem::swap(&mut first_ms, &mut last_ms);
-        counts.inverted += 1;
-    }
-    if first_ms == 0 && last_ms == 0 {
-        counts.untimed += 1;
-    }
-    let mut sampling = 1;
-    if flags & V3_FLAG_SAMPLED != 0 {
-        counts.sampled += 1;
-        match exporters.sampling(exporter_id) {
-            Some(rate) => sampling = rate.max(1),
-            None => counts.sampling_unknown += 1,
-        }
-    }
+    let (start, end) = times(first_ms, num(8), counts);
+    let sampling = sampling_of(flags & V3_FLAG_SAMPLED != 0, exporter_id, exporters, counts);
     // ASA NSEL's out counts are the reverse direction; elsewhere (v9 OUT_BYTES, IPFIX
     // postOctetDeltaCount) they count the same direction leaving the router, so they are not
     // taken as the reverse.
     let reverse = if event_ms.is_some() { cnt } else { None };
-    let ms_to_us =
-        |ms: u64| -> Micros { i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1000) };
     Ok(V3Outcome::Flow(Box::new(FlowRecord {
         exporter: received
             .or_else(|| exporters.address(exporter_id))
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        start: ms_to_us(first_ms),
-        end: ms_to_us(last_ms),
+        start,
+        end,
         src_ip,
         dst_ip,
         src_port: u16_at(g, 40).unwrap_or(0),
@@ -323,4 +324,116 @@ pub fn decode_ident(rec: &[u8]) -> String {
     let text = rec.get(4..).unwrap_or_default();
     let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
     String::from_utf8_lossy(&text[..end]).into_owned()
+}
+
+/// First- and last-seen in µs from stored milliseconds: taken the other way round when stored
+/// with last-seen first (nfcapd 1.7.1's `ipfix.c` maps `flowEndSysUpTime` to first-seen and
+/// `flowStartSysUpTime` to last-seen), counted; both 0 (no time) counted.
+fn times(mut first_ms: u64, mut last_ms: u64, counts: &mut V3Counts) -> (Micros, Micros) {
+    if last_ms < first_ms {
+        std::mem::swap(&mut first_ms, &mut last_ms);
+        counts.inverted += 1;
+    }
+    if first_ms == 0 && last_ms == 0 {
+        counts.untimed += 1;
+    }
+    let us = |ms: u64| -> Micros { i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1000) };
+    (us(first_ms), us(last_ms))
+}
+
+/// The sampling rate of a flow (1 unless flagged sampled; counted).
+fn sampling_of(sampled: bool, sysid: u16, exporters: &Exporters, counts: &mut V3Counts) -> u32 {
+    if !sampled {
+        return 1;
+    }
+    counts.sampled += 1;
+    exporters.sampling(sysid).map_or_else(
+        || {
+            counts.sampling_unknown += 1;
+            1
+        },
+        |rate| rate.max(1),
+    )
+}
+
+/// Record type of an nfdump 1.6 flow record (`CommonRecordType`, in type-2 blocks).
+pub const TYPE_COMMON: u16 = 10;
+/// Record type of an nfdump 1.6 sampler (`SamplerInfoRecordype`).
+pub const TYPE_SAMPLER_LEGACY: u16 = 9;
+/// Size of an nfdump 1.6 common record before its data.
+const COMMON_LEN: usize = 32;
+
+/// Decodes an nfdump 1.6 flow record (`common_record_t`): its fixed part (times as seconds +
+/// milliseconds, ports, protocol, TCP flags, exporter id, flags), then the required
+/// extensions: addresses (IPv4 or IPv6 by flag), packets and bytes (32 or 64 bits by flag).
+/// The optional extensions its extension map lists follow; none is needed here, so the map is
+/// not read.
+pub fn decode_common(
+    rec: &[u8],
+    exporters: &Exporters,
+    counts: &mut V3Counts,
+) -> Result<V3Outcome, String> {
+    if rec.len() < COMMON_LEN {
+        return Err(format!(
+            "1.6 record of {} bytes is shorter than its header",
+            rec.len()
+        ));
+    }
+    let flags = rec[4];
+    let short = || {
+        format!(
+            "1.6 record of {} bytes is too short for its flags {flags:#x}",
+            rec.len()
+        )
+    };
+    let mut at = COMMON_LEN;
+    let (src_ip, dst_ip) = if flags & 0x1 != 0 {
+        let (Some(s), Some(d)) = (ipv6_at(rec, at), ipv6_at(rec, at + 16)) else {
+            return Err(short());
+        };
+        at += 32;
+        (IpAddr::V6(s), IpAddr::V6(d))
+    } else {
+        let (Some(s), Some(d)) = (u32_at(rec, at), u32_at(rec, at + 4)) else {
+            return Err(short());
+        };
+        at += 8;
+        (IpAddr::V4(Ipv4Addr::from(s)), IpAddr::V4(Ipv4Addr::from(d)))
+    };
+    let mut counter = |wide: bool| -> Option<u64> {
+        let v = if wide {
+            u64_at(rec, at)?
+        } else {
+            u64::from(u32_at(rec, at)?)
+        };
+        at += if wide { 8 } else { 4 };
+        Some(v)
+    };
+    let packets = counter(flags & 0x2 != 0).ok_or_else(short)?;
+    let bytes = counter(flags & 0x4 != 0).ok_or_else(short)?;
+    let ms = |secs_at: usize, msec_at: usize| -> u64 {
+        u64::from(u32_at(rec, secs_at).unwrap_or(0)) * 1000
+            + u64::from(u16_at(rec, msec_at).unwrap_or(0))
+    };
+    let (start, end) = times(ms(12, 8), ms(16, 10), counts);
+    let sysid = u16_at(rec, 28).unwrap_or(0);
+    let sampling = sampling_of(flags & 0x80 != 0, sysid, exporters, counts);
+    Ok(V3Outcome::Flow(Box::new(FlowRecord {
+        exporter: exporters
+            .address(sysid)
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        start,
+        end,
+        src_ip,
+        dst_ip,
+        src_port: u16_at(rec, 24).unwrap_or(0),
+        dst_port: u16_at(rec, 26).unwrap_or(0),
+        protocol: rec[22],
+        packets,
+        bytes,
+        reverse_packets: None,
+        reverse_bytes: None,
+        tcp_flags: rec[21],
+        sampling,
+    })))
 }
