@@ -617,3 +617,81 @@ fn nfdump_1_6_files_read_as_nfdump_reads_them() {
     }
     println!("{total} records of nfdump 1.6 files equal nfdump 1.7.1's live csv and json decode");
 }
+
+/// nfcapd 1.7.1 itself, collecting the v9 export with a default sampling rate of 10 (`-s 10`):
+/// it scales the counts and flags the flows sampled, and stores its sampler. Every record
+/// carries the rate, counts as nfdump prints them, and ten times the unsampled file's.
+#[test]
+fn nfcapds_sampling_is_kept_with_the_flows() {
+    let Some(dir) = vectors() else { return };
+    if !nfdump() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut nfcapd = Command::new("nfcapd")
+        .args([
+            "-b",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-s",
+            "10",
+            "-I",
+            "sampled",
+        ])
+        .arg("-w")
+        .arg(tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let bytes = std::fs::read(dir.join("wikipedia_v9.export.pcap")).unwrap();
+    let (datagrams, _) = udp_datagrams(&bytes).unwrap();
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for d in &datagrams {
+        socket.send_to(d.payload, ("127.0.0.1", port)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SIGTERM, so that nfcapd writes its file out.
+    let killed = Command::new("kill")
+        .args(["-TERM", &nfcapd.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    nfcapd.wait().unwrap();
+    let file = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("nfcapd.2")
+        })
+        .expect("nfcapd wrote no file");
+    let (records, stats, _) = read_all(&file);
+    let n = compare_live("nfcapd -s 10", &file, &records);
+    assert_eq!(n, 57);
+    assert!(records.iter().all(|r| r.sampling == 10), "{records:?}");
+    let (plain, _, _) = read_all(&dir.join("wikipedia_v9.nfcapd"));
+    let counts = |v: &[FlowRecord], k: u64| -> Vec<(u64, u64)> {
+        let mut c: Vec<_> = v.iter().map(|r| (r.packets * k, r.bytes * k)).collect();
+        c.sort();
+        c
+    };
+    assert_eq!(counts(&records, 1), counts(&plain, 10));
+    assert!(
+        stats
+            .notes
+            .iter()
+            .any(|n| n.starts_with("57 flows are sampled")),
+        "{stats:?}"
+    );
+}
