@@ -226,20 +226,16 @@ impl NfcapdReader {
             hasher: Sha256::new(),
             offset: 0,
         };
-        let mut head = [0u8; header::V2_HEADER_LEN];
+        // Layout 2's header, or the start of layout 1's longer one.
+        let mut head = vec![0u8; header::V2_HEADER_LEN];
         let n = source.read_full(&mut head).map_err(io_err)?;
-        let mut head = head[..n].to_vec();
-        if header::parse(&head).is_err() && n == header::V2_HEADER_LEN {
-            // Perhaps layout 1, whose header is longer.
-            let mut rest = [0u8; header::V1_HEADER_LEN - header::V2_HEADER_LEN];
+        head.truncate(n);
+        if head.get(2..4) == Some(&header::LAYOUT_V1.to_le_bytes()[..]) {
+            let mut rest = vec![0u8; header::V1_HEADER_LEN - header::V2_HEADER_LEN];
             let m = source.read_full(&mut rest).map_err(io_err)?;
             head.extend_from_slice(&rest[..m]);
         }
         let header = header::parse(&head)?;
-        if source.offset > header.data_offset {
-            // Never happens: layout 2 reads exactly its header and layout 1 as much as its own.
-            return Err(NfcapdError::TruncatedHeader { len: head.len() });
-        }
         let path = Arc::new(path.to_path_buf());
         Ok(NfcapdReader {
             source,
