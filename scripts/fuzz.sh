@@ -42,9 +42,13 @@ for t in "${targets[@]}"; do
       echo "note: ../shared/data/netflow not found: the netflow target starts from an empty corpus"
     fi
   fi
-  # nfcapd seeds: nfcapd 1.7.1's real files, and nfdump's LZO, bzip2 and LZ4 copies of them.
+  # nfcapd seeds: nfcapd 1.7.1's real files, and nfdump's LZO, bzip2 and LZ4 copies of them;
+  # nfdump 1.6's and 1.7.8's files kept in the repository.
   if [ "$t" = nfcapd ]; then
     max_len=16384
+    for f in crates/ingest/tests/data/nfcapd-*/*.nfcapd; do
+      cp "$f" "fuzz/corpus/nfcapd/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
+    done
     if [ -d ../shared/data/netflow ]; then
       for f in ../shared/data/netflow/*.nfcapd; do
         cp "$f" "fuzz/corpus/nfcapd/seed-$(basename "$f")"

@@ -1,7 +1,7 @@
 //! Damaged nfcapd files never panic the reader, and its counts add up: every prefix of the real
 //! files, and random byte flips, overwrites and cuts of them under every compression (the
 //! reference files, uncompressed; nfdump's own LZO, bzip2 and LZ4 copies when nfdump is
-//! installed; a zstd copy; nfdump 1.6's layout-1 files). A cheap, deterministic cousin of `fuzz/fuzz_targets/nfcapd.rs`.
+//! installed; a zstd copy; nfdump 1.6's layout-1 files and nfdump 1.7.8's zstd files). A cheap, deterministic cousin of `fuzz/fuzz_targets/nfcapd.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -45,13 +45,16 @@ fn samples(dir: &Path, tmp: &Path) -> Vec<(String, Vec<u8>)> {
     if !nfdump {
         eprintln!("note: nfdump is not installed: only uncompressed and zstd files are mutated");
     }
-    // nfdump 1.6's layout-1 files (kept in the repository).
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nfcapd-1.6");
-    for e in std::fs::read_dir(&fixtures).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|e| e == "nfcapd") {
-            let name = format!("1.6 {}", p.file_name().unwrap().to_string_lossy());
-            out.push((name, std::fs::read(&p).unwrap()));
+    // nfdump 1.6's layout-1 files and nfdump 1.7.8's zstd and LZ4 HC ones (in the repository).
+    for version in ["1.6", "1.7.8"] {
+        let fixtures =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/nfcapd-{version}"));
+        for e in std::fs::read_dir(&fixtures).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|e| e == "nfcapd") {
+                let name = format!("{version} {}", p.file_name().unwrap().to_string_lossy());
+                out.push((name, std::fs::read(&p).unwrap()));
+            }
         }
     }
     for f in files {
