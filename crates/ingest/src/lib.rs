@@ -11,6 +11,9 @@
 //! * [`netflow`]: NetFlow v5, v9 and IPFIX export datagrams (templates per exporter and
 //!   domain, sampling) into flow records, and a connection's two directions paired into one
 //!   flow; [`pcap`] gives it the datagrams of captured exports;
+//! * [`nfcapd`]: nfdump's flow archives (`nfcapd.*`, layout 2 of nfdump 1.7 and layout 1 of
+//!   1.6, every block compression), read natively into the same flow records and paired the
+//!   same way;
 //! * [`syslog_framing`]: syslog messages out of TCP streams (octet counting or one per line)
 //!   and UDP datagrams, for the Samba reader; [`syslog_listen`] receives them (UDP, TCP).
 //!
@@ -29,6 +32,7 @@ pub mod evtx;
 pub mod input;
 pub mod netflow;
 pub mod network;
+pub mod nfcapd;
 pub mod pcap;
 pub mod record;
 pub mod samba;
