@@ -43,10 +43,11 @@ for t in "${targets[@]}"; do
     fi
   fi
   # nfcapd seeds: nfcapd 1.7.1's real files, and nfdump's LZO, bzip2 and LZ4 copies of them;
-  # nfdump 1.6's and 1.7.8's files kept in the repository.
+  # nfdump 1.6's and 1.7.8's files where they are (scripts/make-nfcapd-*-fixtures.sh).
   if [ "$t" = nfcapd ]; then
     max_len=16384
-    for f in crates/ingest/tests/data/nfcapd-*/*.nfcapd; do
+    for f in "${BREACHSCOPE_NFCAPD_FIXTURES:-bench-out/nfcapd-fixtures}"/nfcapd-*/*.nfcapd; do
+      [ -f "$f" ] || continue
       cp "$f" "fuzz/corpus/nfcapd/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
     done
     if [ -d ../shared/data/netflow ]; then

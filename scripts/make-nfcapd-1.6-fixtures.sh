@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds crates/ingest/tests/data/nfcapd-1.6: nfcapd files of nfdump 1.6.23 (layout 1).
+# Rebuilds ${BREACHSCOPE_NFCAPD_FIXTURES:-bench-out/nfcapd-fixtures}/nfcapd-1.6: nfcapd files of nfdump 1.6.23 (layout 1).
 #
 #   scripts/make-nfcapd-1.6-fixtures.sh NFDUMP_1_6_SOURCE_DIR
 #
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(cd "$1" && pwd)
-OUT=crates/ingest/tests/data/nfcapd-1.6
+OUT=${BREACHSCOPE_NFCAPD_FIXTURES:-bench-out/nfcapd-fixtures}/nfcapd-1.6
 EXPORTS=../shared/data/netflow
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

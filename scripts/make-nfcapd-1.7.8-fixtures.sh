@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds crates/ingest/tests/data/nfcapd-1.7.8: the reference nfcapd files rewritten by nfdump
+# Rebuilds ${BREACHSCOPE_NFCAPD_FIXTURES:-bench-out/nfcapd-fixtures}/nfcapd-1.7.8: the reference nfcapd files rewritten by nfdump
 # 1.7.8 (zstd, LZ4 HC, none), and its CSV of one of them.
 #
 #   scripts/make-nfcapd-1.7.8-fixtures.sh NFDUMP_SOURCE_DIR
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$(cd "$1" && pwd)
-OUT=crates/ingest/tests/data/nfcapd-1.7.8
+OUT=${BREACHSCOPE_NFCAPD_FIXTURES:-bench-out/nfcapd-fixtures}/nfcapd-1.7.8
 IN=../shared/data/netflow
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

@@ -2,7 +2,14 @@
 //! packet captures, nfdump's NetFlow archives, firewall and proxy logs. Every one becomes the
 //! same [`Event::Flow`](breachscope_model::Event::Flow)s the detectors and scoping use.
 
+use std::path::Path;
+
+use breachscope_model::Event;
 use jiff::tz::TimeZone;
+
+use crate::input::InputError;
+use crate::reader::FileStats;
+use crate::record::Rejected;
 
 use crate::merge::FileSequence;
 use crate::record::{FileReader, LineParser};
@@ -32,6 +39,7 @@ impl NetworkReader {
         let _ = config;
         match format {
             Format::Zeek | Format::Samba | Format::Evtx => None,
+            Format::Nfcapd => Some(NetworkReader::Files(Box::new(NfcapdFiles))),
             _ => None,
         }
     }
@@ -42,5 +50,32 @@ impl NetworkReader {
             NetworkReader::Lines(p) => FileSequence::new(paths, p),
             NetworkReader::Files(r) => FileSequence::files(paths, r),
         }
+    }
+}
+
+/// nfdump files, each read whole: its records in file order, the two directions of each
+/// connection paired as the live collector pairs them (within the file: nfcapd rotates every
+/// few minutes, so a connection cut by a rotation stays two one-way flows).
+struct NfcapdFiles;
+
+impl FileReader for NfcapdFiles {
+    fn read_file(
+        &mut self,
+        path: &Path,
+        sink: &mut dyn FnMut(Result<Event, Rejected>),
+    ) -> Result<FileStats, InputError> {
+        let reader = crate::nfcapd::NfcapdReader::open(path).map_err(|e| match e {
+            crate::nfcapd::NfcapdError::Io { path, source } => InputError::Io { path, source },
+            // A header that cannot be read leaves nothing to read in the file: named as such.
+            other => InputError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, other.to_string()),
+            },
+        })?;
+        let mut flows = reader.flows();
+        for item in flows.by_ref() {
+            sink(item);
+        }
+        Ok(flows.finish())
     }
 }

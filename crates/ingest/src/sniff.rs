@@ -114,7 +114,7 @@ pub fn sniff_path(path: &Path) -> io::Result<Kind> {
     if is_capture(&head) {
         return Ok(Kind::Known(Format::Pcap));
     }
-    if is_nfcapd(&head) {
+    if crate::nfcapd::is_nfcapd(&head) {
         return Ok(Kind::Known(Format::Nfcapd));
     }
     // Cut at the last complete line so a multi-byte character split at the limit does not matter.
@@ -143,12 +143,6 @@ pub fn is_capture(head: &[u8]) -> bool {
             head.get(8..12),
             Some([0x4d, 0x3c, 0x2b, 0x1a] | [0x1a, 0x2b, 0x3c, 0x4d])
         ))
-}
-
-/// Whether `head` starts like an nfdump file: the magic `0xA50C` and layout version 1 or 2
-/// (little-endian, as nfdump writes them).
-pub fn is_nfcapd(head: &[u8]) -> bool {
-    matches!(head.get(0..4), Some([0x0c, 0xa5, 1 | 2, 0]))
 }
 
 /// Which Zeek log a file holds (`conn`, `dns`, or another log's `#path`), from its first

@@ -45,11 +45,20 @@ fn samples(dir: &Path, tmp: &Path) -> Vec<(String, Vec<u8>)> {
     if !nfdump {
         eprintln!("note: nfdump is not installed: only uncompressed and zstd files are mutated");
     }
-    // nfdump 1.6's layout-1 files and nfdump 1.7.8's zstd and LZ4 HC ones (in the repository).
+    // nfdump 1.6's layout-1 files and nfdump 1.7.8's zstd and LZ4 HC ones, where they are
+    // (derived from third-party traces: kept out of the repository, see tests/nfcapd.rs).
+    let root = std::env::var_os("BREACHSCOPE_NFCAPD_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench-out/nfcapd-fixtures")
+        });
     for version in ["1.6", "1.7.8"] {
-        let fixtures =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/nfcapd-{version}"));
-        for e in std::fs::read_dir(&fixtures).unwrap() {
+        let fixtures = root.join(format!("nfcapd-{version}"));
+        let Ok(entries) = std::fs::read_dir(&fixtures) else {
+            eprintln!("note: {} not found: not mutated", fixtures.display());
+            continue;
+        };
+        for e in entries {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|e| e == "nfcapd") {
                 let name = format!("{version} {}", p.file_name().unwrap().to_string_lossy());
