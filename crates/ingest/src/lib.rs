@@ -26,6 +26,7 @@
 //! bounded pre-pass over the first lines of a spread of files.
 
 pub mod evtx;
+pub mod firewall;
 pub mod input;
 pub mod netflow;
 pub mod pcap;
