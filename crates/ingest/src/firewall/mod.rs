@@ -21,10 +21,10 @@
 //!   record converted that way is counted in the parser's notes, as are records whose year had
 //!   to be inferred.
 
-// pub mod cisco_asa;
+pub mod cisco_asa;
 pub mod fortigate;
 pub mod panos;
-// pub mod squid;
+pub mod squid;
 
 use std::net::IpAddr;
 
