@@ -11,6 +11,9 @@
 //! * [`netflow`]: NetFlow v5, v9 and IPFIX export datagrams (templates per exporter and
 //!   domain, sampling) into flow records, and a connection's two directions paired into one
 //!   flow; [`pcap`] gives it the datagrams of captured exports;
+//! * [`firewall`]: firewall and proxy logs as flows: Palo Alto PAN-OS TRAFFIC logs (syslog CSV),
+//!   FortiGate traffic logs (`key=value`), Cisco ASA/FTD connection built/teardown messages and
+//!   Squid's native `access.log`, each with or without a syslog header;
 //! * [`syslog_framing`]: syslog messages out of TCP streams (octet counting or one per line)
 //!   and UDP datagrams, for the Samba reader; [`syslog_listen`] receives them (UDP, TCP).
 //!
