@@ -796,6 +796,35 @@ mod tests {
     }
 
     #[test]
+    fn with_and_without_a_syslog_header() {
+        let msg = "%ASA-6-302014: Teardown TCP connection 10 for outside:10.1.2.1/28218 to inside:10.1.2.2/22 duration 0:00:33 bytes 968 TCP Reset-O";
+        let expected = utc("2026-11-28T04:00:00Z");
+        for line in [
+            // The ASA's own `logging timestamp` (local, with a year), no syslog header.
+            format!("Nov 28 2026 13:00:33: {msg}"),
+            // Through a relay: RFC 3164 (no year), RFC 3339, RFC 5424 (`logging timestamp rfc5424`).
+            format!("Nov 28 13:00:33 asa01 {msg}"),
+            format!("Nov 28 13:00:33 asa01 : {msg}"),
+            format!("2026-11-28T13:00:33+09:00 asa01 : {msg}"),
+            format!("<166>2026-11-28T04:00:33Z asa : {msg}"),
+            format!("<166>1 2026-11-28T04:00:33Z asa01 - - - {msg}"),
+        ] {
+            assert!(looks_like(&line), "{line}");
+            assert_eq!(
+                flow(parser().parse_line(&line, 1)).start,
+                expected,
+                "{line}"
+            );
+        }
+        // No timestamp anywhere: the flow could not be placed in time.
+        let r = rejected(parser().parse_line(msg, 1));
+        assert!(
+            r.starts_with("302014: timestamp (no syslog header time"),
+            "{r}"
+        );
+    }
+
+    #[test]
     fn the_table_is_bounded() {
         let mut p = parser();
         for id in 0..(MAX_OPEN as u64 + 10) {

@@ -38,9 +38,11 @@
 //! attempts, which beaconing to a blocked destination consists of.
 //!
 //! **Times.** Start Time is firewall-local time without an offset. When the record has a High
-//! Resolution Timestamp with an offset (PAN-OS 10.0 and later) and that offset agrees with the
-//! record's Generated Time, the offset is the device's; otherwise the times are read in
-//! [`FirewallConfig::log_tz`] and the notes say how many records were.
+//! Resolution Timestamp (an instant with an offset; PAN-OS 10.0 and later), the device's offset
+//! is the difference between the record's Generated Time (local) and that instant, rounded to a
+//! quarter hour (within two minutes of one, else not trusted); otherwise the times are read in
+//! [`FirewallConfig::log_tz`] and the notes say how many records were. A session that spans a
+//! daylight-saving change gets the offset of its Generated Time.
 //!
 //! Values holding a comma are written between double quotes; the quotes are honoured when
 //! splitting (none of the fields used can hold one).
@@ -52,7 +54,7 @@ use super::{
     required, secs_to_micros, transport_of, u64_field, zone_label,
 };
 use crate::record::{LineOutcome, LineParser};
-use crate::timefmt::{LocalClock, ZoneMark, parse_rfc3339_offset};
+use crate::timefmt::{LocalClock, parse_rfc3339};
 
 /// Fields a TRAFFIC record must have (through Packets Received, field 46).
 pub const MIN_TRAFFIC_FIELDS: usize = 46;
@@ -126,27 +128,18 @@ impl PanosParser {
         let packets_sent = opt_u64(field(45), "Packets Sent (field 45)")?;
         let packets_received = opt_u64(field(46), "Packets Received (field 46)")?;
 
-        // The device's offset, from the High Resolution Timestamp when it agrees with the
-        // Generated Time (both are written by the firewall at the same moment).
+        // The device's offset: its Generated Time (local, no offset) against the High
+        // Resolution Timestamp (an instant) of the same record, to the nearest quarter hour.
         let stated = field(HIGH_RESOLUTION_TIMESTAMP)
-            .and_then(|hrt| parse_rfc3339_offset(hrt.as_bytes()))
-            .and_then(|(at, mark, _)| match mark {
-                ZoneMark::Offset(o) => Some((at, o)),
-                ZoneMark::Z => Some((at, 0)),
-                ZoneMark::Unknown => None,
-            })
-            .filter(|&(at, offset)| {
-                field(7)
-                    .and_then(|g| parse_ymd_hms(g.as_bytes()))
-                    .is_some_and(|g| {
-                        let generated = g.as_utc_micros() - i64::from(offset) * 1_000_000;
-                        (generated - at).abs() <= 900 * 1_000_000
-                    })
+            .and_then(|hrt| parse_rfc3339(hrt.as_bytes()))
+            .and_then(|(at, _)| {
+                let generated = parse_ymd_hms(field(7)?.as_bytes())?.as_utc_micros();
+                device_offset(generated, at)
             });
         let start: Micros = match stated {
-            Some((_, offset)) => {
+            Some(offset) => {
                 self.zone_stated += 1;
-                start_local.as_utc_micros() - i64::from(offset) * 1_000_000
+                start_local.as_utc_micros() - offset
             }
             None => {
                 self.zone_assumed += 1;
@@ -168,6 +161,17 @@ impl PanosParser {
         self.flows += 1;
         Ok(Some(Event::Flow(flow)))
     }
+}
+
+/// The UTC offset (µs) of a device whose local clock read `local` (as if UTC) at the instant
+/// `at`: their difference rounded to a quarter hour, when it is within two minutes of one and
+/// within ±14 hours.
+fn device_offset(local: Micros, at: Micros) -> Option<Micros> {
+    const QUARTER: Micros = 900 * 1_000_000;
+    let diff = local - at;
+    let offset = (diff + diff.signum() * QUARTER / 2) / QUARTER * QUARTER;
+    ((diff - offset).abs() <= 120 * 1_000_000 && offset.abs() <= 14 * 3_600 * 1_000_000)
+        .then_some(offset)
 }
 
 /// Names of fields 1..=46 for rejection reasons.
@@ -441,6 +445,39 @@ mod tests {
             (None, None, None)
         );
         assert!(p.notes().is_empty(), "{:?}", p.notes());
+    }
+
+    #[test]
+    fn pan_os_11_record_with_more_trailing_fields() {
+        // 11.x appends fields after the 10.x ones (cluster name, flow type, …): tolerated.
+        let line = format!("{V10},cluster-a,NonProxyTraffic,,,\"quoted, value\",0,0");
+        let f = flow(parser("UTC").parse_line(&line, 1));
+        assert_eq!(f.start, utc("2023-10-04T10:53:52Z"));
+        assert_eq!((f.bytes_out, f.packets_in), (Some(2228), Some(10)));
+        // The same instant written in UTC gives the same offset (+08:00 from Generated Time).
+        let in_utc = V10.replace("2023-10-04T18:54:25.443+08:00", "2023-10-04T10:54:25.443Z");
+        assert_eq!(
+            flow(parser("UTC").parse_line(&in_utc, 1)).start,
+            utc("2023-10-04T10:53:52Z")
+        );
+        // A High Resolution Timestamp far from any whole quarter-hour offset of Generated Time
+        // is not trusted: the configured zone applies.
+        let skewed = V10.replace(
+            "2023-10-04T18:54:25.443+08:00",
+            "2023-10-04T18:47:25.443+08:00",
+        );
+        let mut p = parser("Asia/Tokyo");
+        assert_eq!(
+            flow(p.parse_line(&skewed, 1)).start,
+            utc("2023-10-04T09:53:52Z")
+        );
+        assert!(p.notes()[0].contains("Asia/Tokyo"));
+        assert_eq!(device_offset(0, 0), Some(0));
+        assert_eq!(
+            device_offset(-5 * 3_600_000_000 + 1_000_000, 0),
+            Some(-5 * 3_600_000_000)
+        );
+        assert_eq!(device_offset(20 * 3_600_000_000, 0), None);
     }
 
     #[test]
