@@ -8,8 +8,8 @@
 //! detection. Every parser accepts lines as the device writes them and as a syslog relay stores
 //! them (rsyslog's RFC 3339 and traditional layouts, RFC 5424, a bare `<PRI>`).
 //!
-//! Conventions shared by the four (details in each module and in
-//! `docs/formats/firewalls-and-proxies.md`):
+//! Conventions shared by the four (details, and the vendor documentation each layout was taken
+//! from, in each module and in `docs/formats/firewalls-and-proxies.md`):
 //!
 //! * the originator is the side that opened the connection (the client);
 //! * addresses and ports are the pre-NAT ("real", original) ones: a flow names the hosts that
