@@ -254,45 +254,50 @@ fn locate(line: &str) -> Option<(&str, bool)> {
     None
 }
 
-/// Splits a CSV record into `out` (as many fields as fit; a quoted field is given without its
-/// quotes, doubled quotes left as they are) and returns the total number of fields.
+/// Splits a CSV record into `out`, stopping when it is full, and returns the number of fields
+/// stored (with `skip_first`, an empty first field is stored before the record's). A quoted
+/// field is given without its quotes, doubled quotes left as they are.
 fn split_csv<'a>(record: &'a str, out: &mut [&'a str], skip_first: bool) -> usize {
     let b = record.as_bytes();
     let mut n = 0;
     if skip_first {
-        if let Some(slot) = out.first_mut() {
-            *slot = "";
+        match out.first_mut() {
+            Some(slot) => *slot = "",
+            None => return 0,
         }
         n = 1;
     }
     let mut i = 0;
-    loop {
-        let (value, next) = if b.get(i) == Some(&b'"') {
-            // Quoted: up to the closing quote that is not doubled.
+    while n < out.len() {
+        let (value, mut j) = if b.get(i) == Some(&b'"') {
             let mut j = i + 1;
             loop {
-                match memchr::memchr(b'"', &b[j.min(b.len())..]) {
-                    Some(k) if b.get(j + k + 1) == Some(&b'"') => j += k + 2,
-                    Some(k) => break (record.get(i + 1..j + k).unwrap_or(""), j + k + 1),
-                    None => break (record.get(i + 1..).unwrap_or(""), b.len()),
+                match b.get(j) {
+                    None => break (record.get(i + 1..j).unwrap_or(""), j),
+                    Some(b'"') if b.get(j + 1) == Some(&b'"') => j += 2,
+                    Some(b'"') => break (record.get(i + 1..j).unwrap_or(""), j + 1),
+                    Some(_) => j += 1,
                 }
             }
         } else {
-            match memchr::memchr(b',', &b[i.min(b.len())..]) {
-                Some(k) => (record.get(i..i + k).unwrap_or(""), i + k),
-                None => (record.get(i..).unwrap_or(""), b.len()),
+            let mut j = i;
+            while j < b.len() && b[j] != b',' {
+                j += 1;
             }
+            (record.get(i..j).unwrap_or(""), j)
         };
-        if let Some(slot) = out.get_mut(n) {
-            *slot = value;
-        }
+        out[n] = value;
         n += 1;
-        // Skip to just past the next comma (anything between a closing quote and it is dropped).
-        match memchr::memchr(b',', &b[next.min(b.len())..]) {
-            Some(k) => i = next + k + 1,
-            None => return n,
+        // Past the next comma (anything between a closing quote and it is dropped).
+        while j < b.len() && b[j] != b',' {
+            j += 1;
         }
+        if j >= b.len() {
+            break;
+        }
+        i = j + 1;
     }
+    n
 }
 
 /// Whether a line looks like a PAN-OS syslog CSV record (any log type), with or without a
@@ -616,8 +621,10 @@ mod tests {
         assert_eq!(split_csv("a,\"b,\"\"c\",d,,e", &mut f, false), 5);
         assert_eq!(f[..5], ["a", "b,\"\"c", "d", "", "e"]);
         assert_eq!(split_csv("\"unterminated", &mut f, false), 1);
-        assert_eq!(split_csv("a,b,c,d,e,f,g,h", &mut f, true), 9);
+        assert_eq!(split_csv("a,b,c,d,e,f,g,h", &mut f, true), 6);
         assert_eq!(f, ["", "a", "b", "c", "d", "e"]);
+        assert_eq!(split_csv("", &mut f, false), 1);
+        assert_eq!(split_csv("x", &mut [], true), 0);
         assert!(!looks_like(
             "Oct  4 18:54:26 host sshd[1]: Accepted password"
         ));
