@@ -60,6 +60,7 @@ const NAMES: [&str; MIN_FIELDS] = [
 /// Line parser for Squid's native access log.
 #[derive(Debug, Default)]
 pub struct SquidParser {
+    flows: u64,
     no_upstream: u64,
     named_peer: u64,
 }
@@ -129,6 +130,7 @@ impl SquidParser {
         flow.duration = Some(duration);
         flow.service = service.map(str::to_owned);
         flow.bytes_in = Some(size);
+        self.flows += 1;
         Ok(Some(Event::Flow(flow)))
     }
 }
@@ -218,9 +220,13 @@ impl LineParser for SquidParser {
     }
 
     fn notes(&self) -> Vec<String> {
-        let mut notes = vec![
-            "Squid's native format logs only the reply size: bytes_in is the size sent to the client, bytes_out (uploads) is unknown".to_owned(),
-        ];
+        let mut notes = Vec::new();
+        if self.flows > 0 {
+            notes.push(format!(
+                "{} flows from Squid's native format, which logs only the reply size: bytes_in is the size sent to the client, bytes_out (uploads) is unknown",
+                self.flows
+            ));
+        }
         if self.no_upstream > 0 {
             notes.push(format!(
                 "{} requests reached no server (HIER_NONE: cache hits, denials, errors) and were skipped",
@@ -355,6 +361,13 @@ mod tests {
         assert!(notes.contains("3 requests reached no server"), "{notes}");
         assert!(
             notes.contains("1 records name their server by host name"),
+            "{notes}"
+        );
+        assert!(!notes.contains("bytes_out"), "{notes}");
+        flow(p.parse_line(GET, 5));
+        let notes = p.notes().join("\n");
+        assert!(
+            notes.contains("1 flows from Squid's native format"),
             "{notes}"
         );
         assert!(notes.contains("bytes_out (uploads) is unknown"), "{notes}");
