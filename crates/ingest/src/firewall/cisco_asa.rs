@@ -319,8 +319,9 @@ fn socket(text: &str) -> Option<Socket> {
     ip_slash(addr.trim_start())
 }
 
-/// `IP/N` → (IP, N).
+/// `IP/N` → (IP, N); an identity-firewall user stuck to it (`IP/N(user)`) is dropped.
 fn ip_slash(text: &str) -> Option<Socket> {
+    let text = text.split('(').next()?;
     let (ip, port) = text.rsplit_once('/')?;
     let port = u16::try_from(parse_u64(port)?).ok()?;
     Some((parse_ip(ip)?, port))
@@ -686,6 +687,19 @@ mod tests {
         assert!(matches!(p.parse_line(b, 3), LineOutcome::Skipped));
         let f = flow(p.parse_line(t, 4));
         assert_eq!((f.src_ip, f.src_port), sock("10.0.0.5", 8));
+        // Identity-firewall users, with and without a space before them; inbound.
+        let b = "2026-11-28T05:00:00Z asa01 : %ASA-6-302020: Built inbound ICMP connection for faddr 198.51.100.1/7(LOCAL\\eve) gaddr 203.0.113.5/0 laddr 10.0.0.6/0 (LOCAL\\bob) type 8 code 0";
+        let t = "2026-11-28T05:00:01Z asa01 : %ASA-6-302021: Teardown ICMP connection for faddr 198.51.100.1/7(LOCAL\\eve) gaddr 203.0.113.5/0 laddr 10.0.0.6/0 (LOCAL\\bob) type 8 code 0";
+        assert!(matches!(p.parse_line(b, 40), LineOutcome::Skipped));
+        let g = flow(p.parse_line(t, 41));
+        assert_eq!(
+            (g.src_ip, g.dst_ip, g.duration),
+            (
+                sock("198.51.100.1", 0).0,
+                sock("10.0.0.6", 0).0,
+                Some(1_000_000)
+            )
+        );
         assert_eq!((f.dst_ip, f.dst_port), sock("8.8.8.8", 0));
         assert_eq!(
             (f.transport, f.start, f.duration),
