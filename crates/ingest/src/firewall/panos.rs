@@ -70,8 +70,6 @@ pub struct PanosParser {
     start_records: u64,
     other_types: u64,
     zone_assumed: u64,
-    zone_stated: u64,
-    flows: u64,
 }
 
 impl PanosParser {
@@ -82,8 +80,6 @@ impl PanosParser {
             start_records: 0,
             other_types: 0,
             zone_assumed: 0,
-            zone_stated: 0,
-            flows: 0,
         }
     }
 
@@ -137,10 +133,7 @@ impl PanosParser {
                 device_offset(generated, at)
             });
         let start: Micros = match stated {
-            Some(offset) => {
-                self.zone_stated += 1;
-                start_local.as_utc_micros() - offset
-            }
+            Some(offset) => start_local.as_utc_micros() - offset,
             None => {
                 self.zone_assumed += 1;
                 self.clock.to_utc(&start_local).ok_or(malformed(
@@ -158,7 +151,6 @@ impl PanosParser {
         flow.bytes_in = Some(bytes_received);
         flow.packets_out = packets_sent;
         flow.packets_in = packets_received;
-        self.flows += 1;
         Ok(Some(Event::Flow(flow)))
     }
 }
@@ -320,8 +312,6 @@ impl LineParser for PanosParser {
         self.start_records = 0;
         self.other_types = 0;
         self.zone_assumed = 0;
-        self.zone_stated = 0;
-        self.flows = 0;
     }
 
     fn parse_line(&mut self, line: &str, _line_no: u64) -> LineOutcome {
