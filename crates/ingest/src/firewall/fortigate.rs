@@ -16,7 +16,7 @@
 //! |---|---|
 //! | `type` | only `traffic` records become flows; other types are counted skips |
 //! | `logid` | `0000000020`/`0000000021` (long-session statistics) are counted skips |
-//! | `action` | `start` (a session-start log) is a counted skip; every other action is a flow |
+//! | `action`, `logid` | `action="start"` or `logid` 15/16 (session-start logs) are counted skips; every other action is a flow |
 //! | `eventtime`, or `date` + `time` (+ `tz`) | the end of the session |
 //! | `duration` (s) | `duration`; `start` = end − duration |
 //! | `srcip`, `srcport` | originator (pre-NAT) |
@@ -254,11 +254,13 @@ impl FortigateParser {
     }
 
     fn traffic(&mut self, r: &Record<'_>) -> Result<Option<Event>, FieldError> {
-        if r.action == Some("start") {
+        let logid = r.logid.and_then(parse_u64);
+        // 15/16: LOG_ID_TRAFFIC_START_FORWARD / _LOCAL.
+        if r.action == Some("start") || matches!(logid, Some(15 | 16)) {
             self.start_records += 1;
             return Ok(None);
         }
-        if matches!(r.logid.and_then(parse_u64), Some(20 | 21)) {
+        if matches!(logid, Some(20 | 21)) {
             self.statistics += 1;
             return Ok(None);
         }
@@ -496,6 +498,8 @@ mod tests {
         assert!(matches!(p.parse_line(&start, 2), LineOutcome::Skipped));
         let stat = V6.replace("logid=\"0000000013\"", "logid=\"0000000020\"");
         assert!(matches!(p.parse_line(&stat, 3), LineOutcome::Skipped));
+        let start = V6.replace("logid=\"0000000013\"", "logid=\"0000000015\"");
+        assert!(matches!(p.parse_line(&start, 3), LineOutcome::Skipped));
         let deny = V6
             .replace("action=\"client-rst\"", "action=\"deny\"")
             .replace(
