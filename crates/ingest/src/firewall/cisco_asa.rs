@@ -839,6 +839,24 @@ mod tests {
     }
 
     #[test]
+    fn built_in_one_file_torn_down_in_the_next() {
+        let mut p = parser();
+        let built = "Nov 30 23:59:50 asa01 : %ASA-6-302013: Built outbound TCP connection 77 for outside:198.51.100.7/443 (198.51.100.7/443) to inside:10.0.0.7/50000 (203.0.113.5/50000)";
+        assert!(matches!(p.parse_line(built, 1), LineOutcome::Skipped));
+        // The next (rotated) file, modified on 2026-12-02: its December lines are this year's.
+        p.begin_file(Some(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_169_600),
+        ));
+        let teardown = "Dec  1 00:00:20 asa01 : %ASA-6-302014: Teardown TCP connection 77 for outside:198.51.100.7/443 to inside:10.0.0.7/50000 duration 0:00:30 bytes 1000 TCP FINs";
+        let f = flow(p.parse_line(teardown, 1));
+        assert_eq!((f.src_ip, f.dst_port), (sock("10.0.0.7", 0).0, 443));
+        assert_eq!(f.start, utc("2026-11-30T14:59:50Z"));
+        let notes = p.notes().join("\n");
+        assert!(!notes.contains("without their built message"), "{notes}");
+        assert_eq!(p.open_connections(), 0);
+    }
+
+    #[test]
     fn the_table_is_bounded() {
         let mut p = parser();
         for id in 0..(MAX_OPEN as u64 + 10) {
