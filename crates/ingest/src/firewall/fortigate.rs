@@ -46,9 +46,10 @@ use super::{
 use crate::record::{LineOutcome, LineParser};
 use crate::timefmt::LocalClock;
 
-/// The `key=value` pairs of a line, in order: a key is letters, digits, `_` or `-` (a `<PRI>`
-/// stuck to the first key is dropped), a value is a double-quoted string (backslash escapes
-/// kept as written) or runs to the next space. Words without `=` are skipped.
+/// The `key=value` pairs of a line, in order: a key is the non-empty text of a word before its
+/// first `=` (a `<PRI>` stuck to the first key is dropped; keys are not checked further, callers
+/// look for the names they know), a value is a double-quoted string (backslash escapes kept as
+/// written) or runs to the next space. Words without `=` are skipped.
 pub fn pairs(line: &str) -> impl Iterator<Item = (&str, &str)> {
     let b = line.as_bytes();
     let mut i = 0;
@@ -89,11 +90,7 @@ pub fn pairs(line: &str) -> impl Iterator<Item = (&str, &str)> {
                 }
                 line.get(begin..i).unwrap_or("")
             };
-            let valid_key = !key.is_empty()
-                && key
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
-            if valid_key {
+            if !key.is_empty() {
                 return Some((key, value));
             }
         }
