@@ -23,7 +23,9 @@
 //!
 //! **A flow per teardown.** The teardown is the message with the connection's duration and
 //! byte count, so it becomes the flow; the built message is held (in a table bounded to
-//! [`MAX_OPEN`] connections, oldest evicted first) for its direction. The addresses used are
+//! [`MAX_OPEN`] connections, oldest evicted first) for its direction. Connection ids are per
+//! device, so the table is keyed by the id and the device the header names (the text between
+//! the timestamp and the tag), for files that hold several firewalls' messages. The addresses used are
 //! the "real" ones (pre-NAT); the parenthesised mapped addresses and `gaddr` are the NAT view.
 //!
 //! **Direction.** The `for` socket is on the lower-security interface. "Built inbound" means the
@@ -75,9 +77,10 @@ const MONTHS: [&[u8; 3]; 12] = [
 /// A built connection: key in the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Key {
-    /// TCP or UDP, by connection id.
-    Conn(Transport, u64),
-    /// ICMP has no connection id: the hash of its three sockets' text.
+    /// TCP or UDP, by connection id and the reporting device (hashed: ids are per device, and
+    /// one file may hold several devices' messages).
+    Conn(Transport, u64, u64),
+    /// ICMP has no connection id: the hash of the device and its three sockets' text.
     Icmp(u64),
 }
 
@@ -181,6 +184,12 @@ impl CiscoAsaParser {
     }
 
     fn message(&mut self, prefix: &str, id: u32, text: &str) -> Result<Option<Event>, FieldError> {
+        let device = {
+            use std::hash::{Hash, Hasher};
+            let mut h = rustc_hash::FxHasher::default();
+            device(prefix).hash(&mut h);
+            h.finish()
+        };
         match id {
             302013 | 302015 => {
                 let (outbound, rest) = direction(text.strip_prefix("Built ").unwrap_or(text))?;
@@ -192,7 +201,7 @@ impl CiscoAsaParser {
                 let (id, _) = rest.split_once(' ').ok_or(missing("connection id"))?;
                 let id = parse_u64(id).ok_or(malformed("connection id", "a decimal number"))?;
                 let at = self.time(prefix)?;
-                self.hold(Key::Conn(transport, id), outbound, at);
+                self.hold(Key::Conn(transport, id, device), outbound, at);
                 Ok(None)
             }
             302014 | 302016 => {
@@ -220,7 +229,7 @@ impl CiscoAsaParser {
                     .unwrap_or("");
                 let bytes = parse_u64(bytes_text).ok_or(malformed("bytes", "a decimal number"))?;
                 let end = self.time(prefix)?;
-                let outbound = match self.open.remove(&Key::Conn(transport, id)) {
+                let outbound = match self.open.remove(&Key::Conn(transport, id, device)) {
                     Some(built) => {
                         self.paired += 1;
                         built.outbound
@@ -247,7 +256,7 @@ impl CiscoAsaParser {
                 let rest = rest
                     .strip_prefix("ICMP connection for ")
                     .ok_or(malformed("protocol", "ICMP"))?;
-                let (key, _, _, _) = icmp_sockets(rest)?;
+                let (key, _, _, _) = icmp_sockets(rest, device)?;
                 let at = self.time(prefix)?;
                 self.hold(key, outbound, at);
                 Ok(None)
@@ -256,7 +265,7 @@ impl CiscoAsaParser {
                 let rest = text
                     .strip_prefix("Teardown ICMP connection for ")
                     .ok_or(malformed("message", "'Teardown ICMP connection for …'"))?;
-                let (key, faddr, laddr, (icmp_type, code)) = icmp_sockets(rest)?;
+                let (key, faddr, laddr, (icmp_type, code)) = icmp_sockets(rest, device)?;
                 let end = self.time(prefix)?;
                 let (outbound, start) = match self.open.remove(&key) {
                     Some(built) => {
@@ -328,7 +337,7 @@ fn ip_slash(text: &str) -> Option<Socket> {
 }
 
 /// `faddr IP/N [(user)] gaddr IP/N laddr IP/N [(user)] [type T code C]`.
-fn icmp_sockets(text: &str) -> Result<(Key, IpAddr, IpAddr, (u16, u16)), FieldError> {
+fn icmp_sockets(text: &str, device: u64) -> Result<(Key, IpAddr, IpAddr, (u16, u16)), FieldError> {
     use std::hash::{Hash, Hasher};
     let rest = text.strip_prefix("faddr ").ok_or(missing("faddr"))?;
     let (faddr, rest) = rest.split_once(' ').unwrap_or((rest, ""));
@@ -340,7 +349,7 @@ fn icmp_sockets(text: &str) -> Result<(Key, IpAddr, IpAddr, (u16, u16)), FieldEr
     let f = ip_slash(faddr).ok_or(malformed("faddr", "IP/N"))?;
     let l = ip_slash(laddr).ok_or(malformed("laddr", "IP/N"))?;
     let mut h = rustc_hash::FxHasher::default();
-    (faddr, gaddr, laddr).hash(&mut h);
+    (device, faddr, gaddr, laddr).hash(&mut h);
     let mut type_code = (0, 0);
     if let Some(pos) = rest.find("type ") {
         let mut words = rest[pos + 5..].split(' ');
@@ -406,6 +415,18 @@ fn tag(line: &str) -> Option<(usize, u32, &str)> {
 /// The first timestamp at the start of the text before the tag: RFC 3339 (after an optional
 /// `<PRI>` and RFC 5424 version), `MMM dd yyyy HH:MM:SS` or `MMM dd HH:MM:SS`.
 fn header_time(prefix: &str) -> Option<HeaderTime> {
+    header(prefix).map(|(t, _)| t)
+}
+
+/// The reporting device as the header names it: what follows the timestamp (`asa01 :`, or the
+/// whole text before the tag when it has no timestamp), without spaces and colons around it.
+fn device(prefix: &str) -> &str {
+    let rest = header(prefix).map_or(prefix, |(_, end)| prefix.get(end..).unwrap_or(""));
+    rest.trim_matches([' ', ':'])
+}
+
+/// [`header_time`] and the offset in `prefix` where the timestamp ends.
+fn header(prefix: &str) -> Option<(HeaderTime, usize)> {
     let mut s = prefix.trim_start();
     if let Some(rest) = s.strip_prefix('<') {
         let (pri, after) = rest.split_once('>')?;
@@ -417,9 +438,10 @@ fn header_time(prefix: &str) -> Option<HeaderTime> {
     if let Some(rest) = s.strip_prefix("1 ") {
         s = rest;
     }
+    let start = prefix.len() - s.len();
     let b = s.as_bytes();
     if b.first()?.is_ascii_digit() {
-        return parse_rfc3339(b).map(|(t, _)| HeaderTime::Utc(t));
+        return parse_rfc3339(b).map(|(t, used)| (HeaderTime::Utc(t), start + used));
     }
     let month = MONTHS.iter().position(|m| b.get(..3) == Some(&m[..]))? as u8 + 1;
     let mut i = 3;
@@ -454,16 +476,20 @@ fn header_time(prefix: &str) -> Option<HeaderTime> {
         second: u8::try_from(digits(&b[i + 6..], 2)?).ok()?,
         micros: 0,
     };
+    let mut end = i + 8;
     if b.get(i + 8) == Some(&b'.') {
-        civil.micros = fraction(&b[i + 9..])?.0;
+        let (micros, n) = fraction(&b[i + 9..])?;
+        civil.micros = micros;
+        end += 1 + n;
     }
     if !civil.is_valid() {
         return None;
     }
-    Some(match year {
+    let time = match year {
         Some(_) => HeaderTime::Local(civil),
         None => HeaderTime::LocalNoYear(civil),
-    })
+    };
+    Some((time, start + end))
 }
 
 /// Whether a line holds a Cisco ASA or FTD message (`%ASA-6-302013: …`), whatever its header.
@@ -839,6 +865,23 @@ mod tests {
     }
 
     #[test]
+    fn connection_ids_are_per_device() {
+        let mut p = parser();
+        let built = "2026-11-28T05:00:00Z asa01 : %ASA-6-302013: Built inbound TCP connection 5 for outside:198.51.100.9/5000 (198.51.100.9/5000) to inside:10.0.0.9/6000 (10.0.0.9/6000)";
+        assert!(matches!(p.parse_line(built, 1), LineOutcome::Skipped));
+        // asa02's connection 5 is another connection: no built message for it (assumed outbound).
+        let other = "2026-11-28T05:00:02Z asa02 : %ASA-6-302014: Teardown TCP connection 5 for outside:198.51.100.9/5000 to inside:10.0.0.9/6000 duration 0:00:01 bytes 10";
+        assert_eq!(flow(p.parse_line(other, 2)).src_ip, sock("10.0.0.9", 0).0);
+        // asa01's own teardown pairs with its built message (inbound).
+        let own = other.replace("asa02", "asa01");
+        assert_eq!(
+            flow(p.parse_line(&own, 3)).src_ip,
+            sock("198.51.100.9", 0).0
+        );
+        assert_eq!(p.open_connections(), 0);
+    }
+
+    #[test]
     fn built_in_one_file_torn_down_in_the_next() {
         let mut p = parser();
         let built = "Nov 30 23:59:50 asa01 : %ASA-6-302013: Built outbound TCP connection 77 for outside:198.51.100.7/443 (198.51.100.7/443) to inside:10.0.0.7/50000 (203.0.113.5/50000)";
@@ -860,7 +903,7 @@ mod tests {
     fn the_table_is_bounded() {
         let mut p = parser();
         for id in 0..(MAX_OPEN as u64 + 10) {
-            p.hold(Key::Conn(Transport::Tcp, id), true, 0);
+            p.hold(Key::Conn(Transport::Tcp, id, 0), true, 0);
         }
         assert_eq!(p.open_connections(), MAX_OPEN);
         assert!(p.order.len() <= 2 * MAX_OPEN);
@@ -887,6 +930,10 @@ mod tests {
             matches!(header_time("Aug 28 2022 19:34:14: "), Some(HeaderTime::Local(c)) if c.year == 2022)
         );
         assert_eq!(header_time("host: "), None);
+        assert_eq!(device("<166>2026-11-28T05:00:00Z asa01 : "), "asa01");
+        assert_eq!(device("Nov  8 04:39:32.250 fw-2 "), "fw-2");
+        assert_eq!(device("Aug 28 2022 19:34:14: "), "");
+        assert_eq!(device(""), "");
         assert_eq!(header_time("Nov 31 04:39:32 "), None);
         assert_eq!(header_time(""), None);
     }
