@@ -165,8 +165,8 @@ impl CiscoAsaParser {
         self.built += 1;
     }
 
-    fn time(&mut self, prefix: &str) -> Result<Micros, FieldError> {
-        let t = header_time(prefix).ok_or(missing(
+    fn time(&mut self, header: Option<HeaderTime>) -> Result<Micros, FieldError> {
+        let t = header.ok_or(missing(
             "timestamp (no syslog header time before the %ASA tag)",
         ))?;
         match t {
@@ -184,12 +184,14 @@ impl CiscoAsaParser {
     }
 
     fn message(&mut self, prefix: &str, id: u32, text: &str) -> Result<Option<Event>, FieldError> {
+        let head = header(prefix);
         let device = {
             use std::hash::{Hash, Hasher};
             let mut h = rustc_hash::FxHasher::default();
-            device(prefix).hash(&mut h);
+            device_after(prefix, head).hash(&mut h);
             h.finish()
         };
+        let header_time = head.map(|(t, _)| t);
         match id {
             302013 | 302015 => {
                 let (outbound, rest) = direction(text.strip_prefix("Built ").unwrap_or(text))?;
@@ -200,7 +202,7 @@ impl CiscoAsaParser {
                     .ok_or(missing("connection id"))?;
                 let (id, _) = rest.split_once(' ').ok_or(missing("connection id"))?;
                 let id = parse_u64(id).ok_or(malformed("connection id", "a decimal number"))?;
-                let at = self.time(prefix)?;
+                let at = self.time(header_time)?;
                 self.hold(Key::Conn(transport, id, device), outbound, at);
                 Ok(None)
             }
@@ -228,7 +230,7 @@ impl CiscoAsaParser {
                     .next()
                     .unwrap_or("");
                 let bytes = parse_u64(bytes_text).ok_or(malformed("bytes", "a decimal number"))?;
-                let end = self.time(prefix)?;
+                let end = self.time(header_time)?;
                 let outbound = match self.open.remove(&Key::Conn(transport, id, device)) {
                     Some(built) => {
                         self.paired += 1;
@@ -257,7 +259,7 @@ impl CiscoAsaParser {
                     .strip_prefix("ICMP connection for ")
                     .ok_or(malformed("protocol", "ICMP"))?;
                 let (key, _, _, _) = icmp_sockets(rest, device)?;
-                let at = self.time(prefix)?;
+                let at = self.time(header_time)?;
                 self.hold(key, outbound, at);
                 Ok(None)
             }
@@ -266,7 +268,7 @@ impl CiscoAsaParser {
                     .strip_prefix("Teardown ICMP connection for ")
                     .ok_or(malformed("message", "'Teardown ICMP connection for …'"))?;
                 let (key, faddr, laddr, (icmp_type, code)) = icmp_sockets(rest, device)?;
-                let end = self.time(prefix)?;
+                let end = self.time(header_time)?;
                 let (outbound, start) = match self.open.remove(&key) {
                     Some(built) => {
                         self.paired += 1;
@@ -414,18 +416,28 @@ fn tag(line: &str) -> Option<(usize, u32, &str)> {
 
 /// The first timestamp at the start of the text before the tag: RFC 3339 (after an optional
 /// `<PRI>` and RFC 5424 version), `MMM dd yyyy HH:MM:SS` or `MMM dd HH:MM:SS`.
+#[cfg(test)]
 fn header_time(prefix: &str) -> Option<HeaderTime> {
     header(prefix).map(|(t, _)| t)
 }
 
 /// The reporting device as the header names it: what follows the timestamp (`asa01 :`, or the
 /// whole text before the tag when it has no timestamp), without spaces and colons around it.
+#[cfg(test)]
 fn device(prefix: &str) -> &str {
-    let rest = header(prefix).map_or(prefix, |(_, end)| prefix.get(end..).unwrap_or(""));
+    device_after(prefix, header(prefix))
+}
+
+/// The reporting device as the header names it: what follows the timestamp (`asa01 :`, or
+/// the whole text before the tag when it has no timestamp), without spaces and colons around it.
+fn device_after(prefix: &str, head: Option<(HeaderTime, usize)>) -> &str {
+    let rest = head.map_or(prefix, |(_, end)| prefix.get(end..).unwrap_or(""));
     rest.trim_matches([' ', ':'])
 }
 
-/// [`header_time`] and the offset in `prefix` where the timestamp ends.
+/// The first timestamp at the start of the text before the tag (RFC 3339 after an optional
+/// `<PRI>` and RFC 5424 version, `MMM dd yyyy HH:MM:SS` or `MMM dd HH:MM:SS`) and the offset in
+/// `prefix` where it ends.
 fn header(prefix: &str) -> Option<(HeaderTime, usize)> {
     let mut s = prefix.trim_start();
     if let Some(rest) = s.strip_prefix('<') {
