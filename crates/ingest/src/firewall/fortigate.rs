@@ -437,6 +437,12 @@ mod tests {
         assert_eq!((f.packets_out, f.packets_in), (Some(17), Some(16)));
         assert!(p.notes().is_empty());
         assert!(looks_like(V7));
+        // The sample's date/time (11:37:47) is the same instant at the device's -0700.
+        let local = V7
+            .replace(" eventtime=1557513467369913239", "")
+            .replace(" vd=\"vdom1\"", " vd=\"vdom1\" tz=\"-0700\"");
+        let g = flow(p.parse_line(&local, 2));
+        assert_eq!(g.start, 1_557_513_467_000_000 - 116_000_000);
     }
 
     #[test]
