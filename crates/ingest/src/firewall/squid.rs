@@ -194,13 +194,21 @@ pub fn looks_like(line: &str) -> bool {
         })
 }
 
+/// The record: the line itself, the line after a bare `<PRI>`, or a syslog envelope's message.
 fn body(line: &str) -> &str {
     let first = line.split_ascii_whitespace().next().unwrap_or("");
     if epoch_millis(first).is_some() {
-        line
-    } else {
-        parse_envelope(line).map_or(line, |e| e.message)
+        return line;
     }
+    if let Some((pri, rest)) = line.strip_prefix('<').and_then(|r| r.split_once('>'))
+        && !pri.is_empty()
+        && pri.len() <= 3
+        && pri.bytes().all(|c| c.is_ascii_digit())
+        && epoch_millis(rest.split_ascii_whitespace().next().unwrap_or("")).is_some()
+    {
+        return rest;
+    }
+    parse_envelope(line).map_or(line, |e| e.message)
 }
 
 impl LineParser for SquidParser {
@@ -332,6 +340,7 @@ mod tests {
             format!("Jun  3 16:00:00 proxy squid[812]: {GET}"),
             format!("2024-06-03T16:00:00+00:00 proxy squid[812]: {GET}"),
             format!("<150>1 2024-06-03T16:00:00Z proxy squid 812 - - {GET}"),
+            format!("<150>{GET}"),
         ] {
             assert!(looks_like(&line), "{line}");
             assert_eq!(flow(p.parse_line(&line, 5)).bytes_in, Some(5120));
