@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx classify netflow syslog_framing firewall_lines)
+[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx classify netflow nfcapd syslog_framing firewall_lines)
 # EVTX seeds: the smallest real logs beside the repository (their licences keep them out of it).
 evtx_samples=../shared/data/evtx/EVTX-ATTACK-SAMPLES
 for t in "${targets[@]}"; do
@@ -40,6 +40,27 @@ for t in "${targets[@]}"; do
       done
     else
       echo "note: ../shared/data/netflow not found: the netflow target starts from an empty corpus"
+    fi
+  fi
+  # nfcapd seeds: nfcapd 1.7.1's real files, and nfdump's LZO, bzip2 and LZ4 copies of them;
+  # nfdump 1.6's and 1.7.8's files kept in the repository.
+  if [ "$t" = nfcapd ]; then
+    max_len=16384
+    for f in crates/ingest/tests/data/nfcapd-*/*.nfcapd; do
+      cp "$f" "fuzz/corpus/nfcapd/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
+    done
+    if [ -d ../shared/data/netflow ]; then
+      for f in ../shared/data/netflow/*.nfcapd; do
+        cp "$f" "fuzz/corpus/nfcapd/seed-$(basename "$f")"
+        chmod u+w "fuzz/corpus/nfcapd/seed-$(basename "$f")"
+        if command -v nfdump >/dev/null; then
+          for z in z j y; do
+            nfdump -r "$f" "-$z" -w "fuzz/corpus/nfcapd/seed-$z-$(basename "$f")" >/dev/null
+          done
+        fi
+      done
+    else
+      echo "note: ../shared/data/netflow not found: the nfcapd target starts from an empty corpus"
     fi
   fi
   # Classification seeds: small files of each kind, written by the project's own generators.

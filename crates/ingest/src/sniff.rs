@@ -10,7 +10,7 @@ use crate::samba::transport::{Transport, parse_envelope};
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// An evidence format breachscope can read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {
     /// Zeek logs (TSV or JSON).
     Zeek,
@@ -18,6 +18,41 @@ pub enum Format {
     Samba,
     /// Windows event log files (`.evtx`).
     Evtx,
+    /// Packet captures (libpcap `.pcap` or `.pcapng`).
+    Pcap,
+    /// nfdump's NetFlow archive files (`nfcapd.*`).
+    Nfcapd,
+    /// Palo Alto Networks PAN-OS traffic logs (CSV, syslog or not).
+    PanOs,
+    /// Fortinet FortiGate traffic logs (`key=value`).
+    FortiGate,
+    /// Cisco ASA connection messages (`%ASA-6-302013` …).
+    CiscoAsa,
+    /// Squid's native `access.log`.
+    Squid,
+}
+
+impl Format {
+    /// The name users see (`zeek`, `pcap`, `fortigate`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Zeek => "zeek",
+            Format::Samba => "samba",
+            Format::Evtx => "evtx",
+            Format::Pcap => "pcap",
+            Format::Nfcapd => "nfcapd",
+            Format::PanOs => "panos",
+            Format::FortiGate => "fortigate",
+            Format::CiscoAsa => "cisco_asa",
+            Format::Squid => "squid",
+        }
+    }
+
+    /// Whether it is network evidence other than Zeek (`--network`): captures, flow archives,
+    /// firewall and proxy logs.
+    pub fn is_network(self) -> bool {
+        !matches!(self, Format::Zeek | Format::Samba | Format::Evtx)
+    }
 }
 
 /// What the first lines of a file say it holds.
@@ -76,6 +111,12 @@ pub fn sniff_path(path: &Path) -> io::Result<Kind> {
     if crate::evtx::is_evtx(&head) {
         return Ok(Kind::Known(Format::Evtx));
     }
+    if is_capture(&head) {
+        return Ok(Kind::Known(Format::Pcap));
+    }
+    if is_nfcapd(&head) {
+        return Ok(Kind::Known(Format::Nfcapd));
+    }
     // Cut at the last complete line so a multi-byte character split at the limit does not matter.
     let cut = if head.len() == SNIFF_BYTES {
         head.iter().rposition(|&b| b == b'\n').unwrap_or(head.len())
@@ -83,6 +124,31 @@ pub fn sniff_path(path: &Path) -> io::Result<Kind> {
         head.len()
     };
     Ok(sniff_text(&String::from_utf8_lossy(&head[..cut])))
+}
+
+/// Whether `head` starts like a packet capture: libpcap (either byte order, micro- or
+/// nanosecond times) or pcapng (a Section Header Block).
+pub fn is_capture(head: &[u8]) -> bool {
+    let Some(magic) = head.get(0..4) else {
+        return false;
+    };
+    matches!(
+        magic,
+        [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d]
+    ) || (magic == [0x0a, 0x0d, 0x0d, 0x0a]
+        && matches!(
+            head.get(8..12),
+            Some([0x4d, 0x3c, 0x2b, 0x1a] | [0x1a, 0x2b, 0x3c, 0x4d])
+        ))
+}
+
+/// Whether `head` starts like an nfdump file: the magic `0xA50C` and layout version 1 or 2
+/// (little-endian, as nfdump writes them).
+pub fn is_nfcapd(head: &[u8]) -> bool {
+    matches!(head.get(0..4), Some([0x0c, 0xa5, 1 | 2, 0]))
 }
 
 /// Which Zeek log a file holds (`conn`, `dns`, or another log's `#path`), from its first
