@@ -476,6 +476,19 @@ mod tests {
     }
 
     #[test]
+    fn the_simulators_layout() {
+        // As crates/simulate/src/firewall.rs writes a session (eventtime: µs end + "000").
+        let line = r#"date=2026-11-28 time=13:39:30 eventtime=1795840770123456000 tz="+0900" logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" srcip=10.1.3.34 srcport=51000 srcintf="internal" srcintfrole="lan" dstip=203.0.113.7 dstport=443 dstintf="wan1" dstintfrole="wan" srccountry="Reserved" dstcountry="United States" sessionid=100001 proto=6 action="close" policyid=1 policytype="policy" service="HTTPS" trandisp="snat" transip=198.51.100.10 transport=51000 duration=30 sentbyte=52000 rcvdbyte=3100 sentpkt=60 rcvdpkt=40 appcat="unscanned""#;
+        let f = flow(parser().parse_line(line, 1));
+        assert_eq!(f.start, 1_795_840_770_123_456 - 30_000_000);
+        assert_eq!((f.src_ip, f.src_port), (ip("10.1.3.34"), 51000));
+        assert_eq!((f.dst_ip, f.dst_port), (ip("203.0.113.7"), 443));
+        assert_eq!((f.bytes_out, f.bytes_in), (Some(52000), Some(3100)));
+        assert_eq!(f.uid.as_deref(), Some("100001"));
+        assert!(looks_like(line));
+    }
+
+    #[test]
     fn envelopes_are_ignored() {
         for line in [
             format!("<189>{V6}"),

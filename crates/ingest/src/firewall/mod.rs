@@ -256,6 +256,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn parsers_can_move_between_threads() {
+        fn send<T: Send + 'static>() {}
+        send::<panos::PanosParser>();
+        send::<fortigate::FortigateParser>();
+        send::<cisco_asa::CiscoAsaParser>();
+        send::<squid::SquidParser>();
+    }
+
+    #[test]
     fn numbers_and_times() {
         assert_eq!(parse_u64("18446744073709551615"), Some(u64::MAX));
         assert_eq!(parse_u64("18446744073709551616"), None);
