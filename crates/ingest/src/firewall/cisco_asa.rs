@@ -18,7 +18,8 @@
 //! | 302020 | `Built {inbound\|outbound} ICMP connection for faddr IP/N gaddr IP/N laddr IP/N [type T code C]` |
 //! | 302021 | `Teardown ICMP connection for faddr IP/N gaddr IP/N laddr IP/N [type T code C]` |
 //!
-//! `%FTD-` messages with the same ids are read the same way; every other message id is a counted
+//! `%FTD-` messages with the same ids are read the same way (and a lower-case class word before
+//! the severity, `%ASA-session-6-302014:`, is tolerated); every other message id is a counted
 //! skip.
 //!
 //! **A flow per teardown.** The teardown is the message with the connection's duration and
@@ -398,15 +399,22 @@ fn tag(line: &str) -> Option<(usize, u32, &str)> {
     while let Some(p) = memchr::memchr(b'%', &b[from..]) {
         let at = from + p;
         let t = &b[at..];
-        if (t.starts_with(b"%ASA-") || t.starts_with(b"%FTD-"))
-            && t.get(5).is_some_and(u8::is_ascii_digit)
-            && t.get(6) == Some(&b'-')
-        {
-            let id_len = t[7..].iter().take_while(|c| c.is_ascii_digit()).count();
-            if (6..=7).contains(&id_len) && t.get(7 + id_len) == Some(&b':') {
-                let id = digits(&t[7..], id_len)?;
-                let text = line.get(at + 8 + id_len..)?;
-                return Some((at, id, text.strip_prefix(' ').unwrap_or(text)));
+        if t.starts_with(b"%ASA-") || t.starts_with(b"%FTD-") {
+            // An optional lower-case class word before the severity (`%ASA-session-6-…`).
+            let class = t[5..].iter().take_while(|c| c.is_ascii_lowercase()).count();
+            let sev = if class > 0 && t.get(5 + class) == Some(&b'-') {
+                6 + class
+            } else {
+                5
+            };
+            if t.get(sev).is_some_and(u8::is_ascii_digit) && t.get(sev + 1) == Some(&b'-') {
+                let id_at = sev + 2;
+                let id_len = t[id_at..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if (6..=7).contains(&id_len) && t.get(id_at + id_len) == Some(&b':') {
+                    let id = digits(&t[id_at..], id_len)?;
+                    let text = line.get(at + id_at + id_len + 1..)?;
+                    return Some((at, id, text.strip_prefix(' ').unwrap_or(text)));
+                }
             }
         }
         from = at + 1;
@@ -770,6 +778,11 @@ mod tests {
         assert!(notes.contains("1 other ASA messages"), "{notes}");
         assert_eq!(p.kind(), "cisco_asa");
         assert!(looks_like(other) && !looks_like("100% done: ok"));
+        // A class word before the severity is tolerated.
+        let classed = "2026-11-28T05:00:02Z asa01 : %ASA-session-6-302016: Teardown UDP connection 6 for outside:198.51.100.9/53 to inside:10.0.0.9/6000 duration 0:00:01 bytes 10";
+        assert!(looks_like(classed));
+        assert_eq!(flow(p.parse_line(classed, 8)).dst_port, 53);
+        assert!(!looks_like("%ASA-Session-6-302016: x") && !looks_like("%ASA-6-30201: x"));
     }
 
     #[test]
