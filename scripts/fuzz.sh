@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx classify netflow nfcapd syslog_framing)
+[ ${#targets[@]} -gt 0 ] || targets=(zeek_lines samba_lines sniff evtx classify netflow nfcapd syslog_framing firewall_lines)
 # EVTX seeds: the smallest real logs beside the repository (their licences keep them out of it).
 evtx_samples=../shared/data/evtx/EVTX-ATTACK-SAMPLES
 for t in "${targets[@]}"; do

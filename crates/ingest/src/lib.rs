@@ -11,6 +11,9 @@
 //! * [`netflow`]: NetFlow v5, v9 and IPFIX export datagrams (templates per exporter and
 //!   domain, sampling) into flow records, and a connection's two directions paired into one
 //!   flow; [`pcap`] gives it the datagrams of captured exports;
+//! * [`firewall`]: firewall and proxy logs as flows: Palo Alto PAN-OS TRAFFIC logs (syslog CSV),
+//!   FortiGate traffic logs (`key=value`), Cisco ASA/FTD connection built/teardown messages and
+//!   Squid's native `access.log`, each with or without a syslog header;
 //! * [`nfcapd`]: nfdump's flow archives (`nfcapd.*`, layout 2 of nfdump 1.7 and layout 1 of
 //!   1.6, every block compression), read natively into the same flow records and paired the
 //!   same way;
@@ -29,6 +32,7 @@
 //! bounded pre-pass over the first lines of a spread of files.
 
 pub mod evtx;
+pub mod firewall;
 pub mod input;
 pub mod netflow;
 pub mod network;
