@@ -36,12 +36,23 @@ pub enum NetworkReader {
 impl NetworkReader {
     /// A reader of `format`'s files; `None` for formats that are not network evidence.
     pub fn new(format: Format, config: &NetworkConfig) -> Option<Self> {
-        let _ = config;
-        match format {
-            Format::Zeek | Format::Samba | Format::Evtx => None,
-            Format::Nfcapd => Some(NetworkReader::Files(Box::new(NfcapdFiles))),
-            _ => None,
-        }
+        use crate::firewall::{
+            FirewallConfig, cisco_asa::CiscoAsaParser, fortigate::FortigateParser,
+            panos::PanosParser, squid::SquidParser,
+        };
+        let firewall = || FirewallConfig {
+            log_tz: config.zone.clone(),
+            year: config.year,
+        };
+        Some(match format {
+            Format::Zeek | Format::Samba | Format::Evtx => return None,
+            Format::Nfcapd => NetworkReader::Files(Box::new(NfcapdFiles)),
+            Format::Pcap => return None,
+            Format::PanOs => NetworkReader::Lines(Box::new(PanosParser::new(firewall()))),
+            Format::FortiGate => NetworkReader::Lines(Box::new(FortigateParser::new(firewall()))),
+            Format::CiscoAsa => NetworkReader::Lines(Box::new(CiscoAsaParser::new(firewall()))),
+            Format::Squid => NetworkReader::Lines(Box::new(SquidParser::new())),
+        })
     }
 
     /// A sequence of `paths` read with this reader.

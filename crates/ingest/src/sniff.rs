@@ -89,6 +89,9 @@ pub fn sniff_text(text: &str) -> Kind {
             }
             continue;
         }
+        if let Some(format) = firewall_format(line) {
+            return Kind::Known(format);
+        }
         match parse_envelope(line) {
             Some(envelope) => {
                 let audit_tag = envelope.tag.is_some_and(|t| t.starts_with("smbd_audit"));
@@ -103,6 +106,22 @@ pub fn sniff_text(text: &str) -> Kind {
         }
     }
     if saw_line { Kind::Unknown } else { Kind::Empty }
+}
+
+/// The firewall or proxy log format a line is written in, syslog header or not.
+fn firewall_format(line: &str) -> Option<Format> {
+    use crate::firewall::{cisco_asa, fortigate, panos, squid};
+    if fortigate::looks_like(line) {
+        Some(Format::FortiGate)
+    } else if cisco_asa::looks_like(line) {
+        Some(Format::CiscoAsa)
+    } else if panos::looks_like(line) {
+        Some(Format::PanOs)
+    } else if squid::looks_like(line) {
+        Some(Format::Squid)
+    } else {
+        None
+    }
 }
 
 /// Reads the start of a file (decompressing gzip) and detects its format.
@@ -200,7 +219,34 @@ mod tests {
             Kind::Known(Format::Samba)
         );
         assert_eq!(sniff_text("1.2\tCx\t10.0.0.1\n"), Kind::Unknown);
+        assert_eq!(
+            sniff_text(
+                "date=2024-05-01 time=10:00:00 devname=\"FG\" logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" eventtime=1714525200000000000 srcip=10.0.0.1 dstip=8.8.8.8\n"
+            ),
+            Kind::Known(Format::FortiGate)
+        );
+        assert_eq!(
+            sniff_text(
+                "Jun 12 10:00:00 fw01 : %ASA-6-302013: Built outbound TCP connection 12 for outside:8.8.8.8/443 (8.8.8.8/443) to inside:10.0.0.5/51000 (198.51.100.1/51000)\n"
+            ),
+            Kind::Known(Format::CiscoAsa)
+        );
+        assert_eq!(
+            sniff_text(
+                "1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET http://example.com/ - HIER_DIRECT/93.184.216.34 text/html\n"
+            ),
+            Kind::Known(Format::Squid)
+        );
         assert_eq!(sniff_text("\n\n"), Kind::Empty);
+        assert!(is_capture(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]));
+        assert!(is_capture(&[0x4d, 0x3c, 0xb2, 0xa1]));
+        assert!(is_capture(&[
+            0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a
+        ]));
+        assert!(!is_capture(&[
+            0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4
+        ]));
+        assert!(!is_capture(b"#sep"));
         assert_eq!(
             sniff_text(
                 "# Notes\n\nA line of prose.\n[2026/11/28 03:47:21.158569,  0, pid=1]   x\n"

@@ -23,7 +23,7 @@
 //! | `dstip`, `dstport` | responder (pre-NAT) |
 //! | `proto` (IP protocol number) | `transport` |
 //! | `service` | `service` (the policy's service name, `HTTPS`, `DNS`, …) |
-//! | `sentbyte` / `rcvdbyte` | `bytes_out` / `bytes_in` (sent = originator→responder) |
+//! | `sentbyte` / `rcvdbyte` | `bytes_out` / `bytes_in` and `ip_bytes_out` / `ip_bytes_in` (sent = originator→responder; IP-layer counts, as NetFlow's) |
 //! | `sentpkt` / `rcvdpkt` | `packets_out` / `packets_in` |
 //! | `devid`, `sessionid` | `uid` (`devid:sessionid`) |
 //!
@@ -294,8 +294,12 @@ impl FortigateParser {
             (_, Some(s)) => Some(s.to_owned()),
         };
         flow.service = r.service.filter(|s| !s.is_empty()).map(str::to_owned);
+        // FortiOS counts a session's bytes at the IP layer (headers included), as NetFlow does:
+        // they are both the flow's bytes and its IP bytes, as the NetFlow reader gives them.
         flow.bytes_out = opt_u64(r.sentbyte, "sentbyte")?;
         flow.bytes_in = opt_u64(r.rcvdbyte, "rcvdbyte")?;
+        flow.ip_bytes_out = flow.bytes_out;
+        flow.ip_bytes_in = flow.bytes_in;
         flow.packets_out = opt_u64(r.sentpkt, "sentpkt")?;
         flow.packets_in = opt_u64(r.rcvdpkt, "rcvdpkt")?;
         Ok(Some(Event::Flow(flow)))

@@ -20,7 +20,7 @@
 //! | 23 | Session ID | part of `uid` (`serial:session`) |
 //! | 25, 26 | Source / Destination Port | `src_port`, `dst_port` (pre-NAT) |
 //! | 30 | Protocol | `transport` |
-//! | 33, 34 | Bytes Sent / Bytes Received | `bytes_out` / `bytes_in` (client→server / server→client) |
+//! | 33, 34 | Bytes Sent / Bytes Received | `bytes_out` / `bytes_in` and `ip_bytes_out` / `ip_bytes_in` (client→server / server→client; session counts, headers included) |
 //! | 36 | Start Time | `start` |
 //! | 37 | Elapsed Time (s) | `duration` |
 //! | 45, 46 | Packets Sent / Packets Received | `packets_out` / `packets_in` |
@@ -147,8 +147,12 @@ impl PanosParser {
         flow.duration = Some(secs_to_micros(elapsed));
         flow.uid = Some(format!("{serial}:{session}"));
         flow.service = field(15).filter(|a| !a.is_empty()).map(str::to_owned);
+        // Session byte counts at the IP layer, as NetFlow's: both the flow's bytes and its IP
+        // bytes, as the NetFlow reader gives them.
         flow.bytes_out = Some(bytes_sent);
         flow.bytes_in = Some(bytes_received);
+        flow.ip_bytes_out = Some(bytes_sent);
+        flow.ip_bytes_in = Some(bytes_received);
         flow.packets_out = packets_sent;
         flow.packets_in = packets_received;
         Ok(Some(Event::Flow(flow)))
@@ -437,7 +441,7 @@ mod tests {
         assert_eq!((f.packets_out, f.packets_in), (Some(12), Some(10)));
         assert_eq!(
             (f.ip_bytes_out, f.conn_state, f.local_orig),
-            (None, None, None)
+            (Some(2228), None, None)
         );
         assert!(p.notes().is_empty(), "{:?}", p.notes());
     }
