@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Ingest benchmark: breachscope's Zeek and Samba readers side by side with the floor (cat/zcat to
-# /dev/null) and DuckDB's read_csv of the same TSV, in one hyperfine run.
+# Ingest benchmark: breachscope's Zeek (conn, smb_files) and Samba readers side by side with the
+# floor (cat/zcat to /dev/null) and DuckDB's read_csv of the same TSV, in one hyperfine run.
 #
 #   scripts/bench-ingest.sh            # 1,000,000 rows of each
 #   ROWS=200000 scripts/bench-ingest.sh
@@ -21,7 +21,7 @@ B="$target/release/breachscope"
 GEN="$target/release/examples/gen_bench_data"
 
 data="$BENCH_DIR/data-$ROWS"
-if [ ! -f "$data/samba_audit.log" ]; then
+if [ ! -f "$data/smb_files.log" ]; then
   "$GEN" "$data" "$ROWS"
 fi
 
@@ -43,6 +43,9 @@ hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$BENCH_DIR/ingest.md" --e
   -n "breachscope normalize conn.log (OCSF JSON out)" "$B normalize $data/conn.log" \
   -n "duckdb read_csv conn.log (1 thread)" "$PY scripts/duckdb_read_conn.py $data/conn.log 1" \
   -n "duckdb read_csv conn.log (2 threads)" "$PY scripts/duckdb_read_conn.py $data/conn.log 2" \
+  -n "floor: cat smb_files.log" "cat $data/smb_files.log" \
+  -n "breachscope normalize --count-only smb_files.log" "$B normalize --count-only $data/smb_files.log" \
+  -n "duckdb read_csv smb_files.log (1 thread)" "$PY scripts/duckdb_read_smb_files.py $data/smb_files.log 1" \
   -n "floor: cat samba_audit.log" "cat $data/samba_audit.log" \
   -n "breachscope normalize --count-only samba_audit.log" "$B normalize --count-only --log-tz UTC $data/samba_audit.log" \
   -n "breachscope normalize samba_audit.log (OCSF JSON out)" "$B normalize --log-tz UTC $data/samba_audit.log" \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project: formatting, clippy (warnings are errors), and the
 # unit and integration tests of the whole workspace. Installs poppler-utils (pdftotext),
-# chromium, softflowd, rsyslog, samba, smbclient and the CAD/firmware tools below when missing
-# and running as root; everything else comes through cargo.
+# chromium, softflowd, nfdump, rsyslog, samba, smbclient and the CAD/firmware tools below when
+# missing and running as root; everything else comes through cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # PDF classification uses poppler's pdftotext and the report.html test Debian's headless
@@ -14,8 +14,10 @@ install() {
 }
 install pdftotext poppler-utils
 install chromium chromium
-# The NetFlow collector's tests receive a real exporter's datagrams.
+# The NetFlow collector's tests receive a real exporter's datagrams; the nfcapd reader's tests
+# compare with nfdump's own decode and have it write every compression.
 install softflowd softflowd
+install nfdump nfdump
 # The syslog receiver's tests forward real audit lines through rsyslogd, and a live smbd's
 # audit while smbclient reads files.
 install rsyslogd rsyslog

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use breachscope_detect::engine::format_duration;
 use breachscope_model::time::format_rfc3339;
-use breachscope_simulate::{Progress, Scenario, Truth, generate};
+use breachscope_simulate::{Outputs, Progress, Scenario, Truth, generate_with};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -48,6 +48,14 @@ pub struct DemoArgs {
     /// Generate again even if the directory already holds this scenario.
     #[arg(long)]
     regenerate: bool,
+    /// Also write the perimeter's sessions as a FortiGate traffic log (`DIR/firewall/`), the
+    /// evidence of an organisation without Zeek.
+    #[arg(long)]
+    firewall_log: bool,
+    /// Also write the file server's sessions as Zeek's SMB logs (`ntlm`, `smb_mapping`,
+    /// `smb_files` in `DIR/zeek/`), the evidence of a file server that audits nothing.
+    #[arg(long)]
+    zeek_smb_log: bool,
 }
 
 fn bar(total: u64, template: &str) -> ProgressBar {
@@ -84,10 +92,22 @@ fn scenario(args: &DemoArgs) -> Result<Scenario> {
     Ok(scenario)
 }
 
+/// Whether the Zeek archive under `dir` holds SMB logs (a demo generated with them).
+fn has_smb_logs(dir: &Path) -> bool {
+    breachscope_ingest::expand_paths(&[dir.to_path_buf()]).is_ok_and(|files| {
+        files.iter().any(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("smb_files."))
+        })
+    })
+}
+
 /// Generates the scenario into `dir` unless it is already there; returns the truth.
 pub fn ensure_generated(
     dir: &Path,
     scenario: &Scenario,
+    outputs: Outputs,
     regenerate: bool,
 ) -> Result<(Truth, bool)> {
     let wanted = scenario.to_toml()?;
@@ -98,6 +118,8 @@ pub fn ensure_generated(
             std::fs::read_to_string(&truth_path),
         )
         && existing == wanted
+        && (!outputs.firewall || dir.join("firewall").is_dir())
+        && (!outputs.zeek_smb || has_smb_logs(&dir.join("zeek")))
     {
         let truth: Truth = serde_json::from_str(&truth).context("truth.json")?;
         return Ok((truth, false));
@@ -113,7 +135,7 @@ pub fn ensure_generated(
                 dir.display()
             );
         }
-        for sub in ["zeek", "samba", "shares"] {
+        for sub in ["zeek", "samba", "shares", "firewall"] {
             let p = dir.join(sub);
             if p.exists() {
                 std::fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
@@ -125,7 +147,7 @@ pub fn ensure_generated(
         1,
         "{spinner} generating {msg} [{elapsed_precise}] {bar:30} {pos}/{len}",
     );
-    let truth = generate(scenario, dir, &mut |p: Progress<'_>| {
+    let truth = generate_with(scenario, dir, outputs, &mut |p: Progress<'_>| {
         progress.set_message(p.stage.to_owned());
         progress.set_length(p.total);
         progress.set_position(p.done);
@@ -138,7 +160,15 @@ pub fn ensure_generated(
 pub fn run(args: &DemoArgs) -> Result<ExitCode> {
     let scenario = scenario(args)?;
     let started = Instant::now();
-    let (truth, generated) = ensure_generated(&args.dir, &scenario, args.regenerate)?;
+    let (truth, generated) = ensure_generated(
+        &args.dir,
+        &scenario,
+        Outputs {
+            firewall: args.firewall_log,
+            zeek_smb: args.zeek_smb_log,
+        },
+        args.regenerate,
+    )?;
     let generation = started.elapsed();
 
     // Investigation over the generated evidence.
@@ -149,6 +179,7 @@ pub fn run(args: &DemoArgs) -> Result<ExitCode> {
             zeek: vec![args.dir.join(&truth.layout.zeek)],
             samba: vec![args.dir.join(&truth.layout.samba)],
             evtx: Vec::new(),
+            network: Vec::new(),
             internal: truth.internal_networks.clone(),
             log_tz: Some(truth.time_zone.clone()),
             samba_prefix: crate::options::DEFAULT_SAMBA_PREFIX.into(),

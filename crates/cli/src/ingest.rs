@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use breachscope_ingest::evtx::EvtxConfig;
 use breachscope_ingest::expand_paths;
+use breachscope_ingest::network::NetworkConfig;
 use breachscope_model::InternalNetworks;
 use breachscope_pipeline::store_ingest::{self, FileOutcome, Options, Sources, Status};
 use breachscope_store::Store;
@@ -66,17 +67,23 @@ fn status_name(s: Status) -> &'static str {
 /// Runs the command.
 pub fn run(args: &IngestArgs) -> Result<ExitCode> {
     if args.evidence.is_empty() {
-        bail!("no evidence given: use --zeek PATH, --samba-audit PATH and/or --evtx PATH");
+        bail!(
+            "no evidence given: use --zeek PATH, --samba-audit PATH, --evtx PATH and/or --network PATH"
+        );
     }
     InternalNetworks::parse(&args.evidence.internal).context("--internal")?;
     let sources = Sources {
-        zeek: expand_paths(&args.evidence.zeek)?,
+        zeek: zeek_files(&args.evidence.zeek)?,
         samba: expand_paths(&args.evidence.samba)?,
         // Only the EVTX files (others beside them are named and left), each computer's in
         // time order.
         evtx: crate::investigate::evtx_groups(expand_paths(&args.evidence.evtx)?)?
             .into_iter()
             .flatten()
+            .collect(),
+        network: crate::options::network_files(&args.evidence.network)?
+            .into_iter()
+            .flat_map(|(format, paths)| paths.into_iter().map(move |p| (p, format)))
             .collect(),
     };
     let office = crate::office_zone::resolve(
@@ -105,11 +112,16 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
             threads: 0,
             share_roots: windows_share_roots(&args.evidence.share_roots),
         },
+        network: NetworkConfig {
+            zone: office.log_zone.clone(),
+            year: None,
+        },
         settings,
         batch_events: 1_000_000,
         compact: true,
     };
-    let files = sources.zeek.len() + sources.samba.len() + sources.evtx.len();
+    let files =
+        sources.zeek.len() + sources.samba.len() + sources.evtx.len() + sources.network.len();
     let bar = crate::normalize::progress_bar(files);
     let mut on_file = |f: &FileOutcome| {
         bar.inc(1);
@@ -210,4 +222,12 @@ pub fn report_file(f: &FileOutcome) {
             f.rejected - f.rejections.len() as u64
         );
     }
+}
+
+/// The Zeek logs under `paths`, in the order one reader needs them
+/// ([`breachscope_ingest::zeek::read_order`]).
+pub(crate) fn zeek_files(paths: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>> {
+    let mut files = expand_paths(paths)?;
+    breachscope_ingest::zeek::read_order(&mut files);
+    Ok(files)
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use breachscope_detect::{DetectConfig, Incident};
 use breachscope_ingest::evtx::{EvtxConfig, first_record};
+use breachscope_ingest::network::NetworkConfig;
 use breachscope_ingest::{Format, Kind, expand_paths, sniff_path};
 use breachscope_model::time::format_rfc3339;
 use breachscope_pipeline::investigate::Plan;
@@ -153,7 +154,7 @@ pub(crate) fn evtx_groups(paths: Vec<PathBuf>) -> Result<Vec<Vec<PathBuf>>> {
 fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
     if args.evidence.is_empty() && args.store.is_none() {
         bail!(
-            "no evidence given: use --zeek PATH, --samba-audit PATH, --evtx PATH and/or --store DIR"
+            "no evidence given: use --zeek PATH, --samba-audit PATH, --evtx PATH, --network PATH and/or --store DIR"
         );
     }
     let config = load_config(args)?;
@@ -165,9 +166,10 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
         None => jiff::Timestamp::now().as_microsecond(),
     };
     let shares = parse_shares(&args.report.shares)?;
-    let zeek = expand_paths(&args.evidence.zeek)?;
+    let zeek = crate::ingest::zeek_files(&args.evidence.zeek)?;
     let samba = expand_paths(&args.evidence.samba)?;
     let evtx_groups = evtx_groups(expand_paths(&args.evidence.evtx)?)?;
+    let network = crate::options::network_files(&args.evidence.network)?;
     // Without evidence to ingest the store is only read: no lock, so a report can run beside
     // a writer (watch, ingest).
     let store = match &args.store {
@@ -221,6 +223,11 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
         evtx_config: EvtxConfig {
             threads: 0,
             share_roots: windows_share_roots(&args.evidence.share_roots),
+        },
+        network,
+        network_config: NetworkConfig {
+            zone: office.log_zone.clone(),
+            year: None,
         },
         settings: r::Settings {
             office_time_zone: office.name.clone(),

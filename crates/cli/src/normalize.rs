@@ -7,10 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use breachscope_ingest::evtx::{EvtxConfig, EvtxReader, ParseInOrder, ParsedFile};
+use breachscope_ingest::network::{NetworkConfig, NetworkReader};
 use breachscope_ingest::samba::SambaParser;
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_ingest::{
-    FileStats, Format, InputError, Kind, LineParser, expand_paths, open_reader, sniff_path,
+    FileReader, FileStats, Format, InputError, Kind, LineParser, expand_paths, open_reader,
+    sniff_path,
 };
 use breachscope_model::InternalNetworks;
 use breachscope_report::ocsf::{OcsfContext, write_event};
@@ -34,6 +36,18 @@ pub enum FormatArg {
     Samba,
     /// Windows event logs (.evtx): Security logons, share and file access, log clearing.
     Evtx,
+    /// Packet captures (pcap, pcapng) into connections.
+    Pcap,
+    /// nfdump's NetFlow files (nfcapd.*).
+    Nfcapd,
+    /// Palo Alto PAN-OS traffic logs.
+    Panos,
+    /// FortiGate traffic logs.
+    Fortigate,
+    /// Cisco ASA connection messages.
+    CiscoAsa,
+    /// Squid native access.log.
+    Squid,
 }
 
 /// Arguments of `breachscope normalize`.
@@ -196,6 +210,11 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
         share_roots: windows_share_roots(&args.share_roots),
     });
     let mut samba = SambaParser::new(samba_config);
+    let network_config = NetworkConfig {
+        zone: crate::options::parse_time_zone(&args.log_tz).context("--log-tz")?,
+        year: args.log_year,
+    };
+    let mut network: std::collections::BTreeMap<Format, NetworkReader> = Default::default();
     let ctx = OcsfContext { internal };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
@@ -211,12 +230,18 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
             FormatArg::Zeek => Ok(Format::Zeek),
             FormatArg::Samba => Ok(Format::Samba),
             FormatArg::Evtx => Ok(Format::Evtx),
+            FormatArg::Pcap => Ok(Format::Pcap),
+            FormatArg::Nfcapd => Ok(Format::Nfcapd),
+            FormatArg::Panos => Ok(Format::PanOs),
+            FormatArg::Fortigate => Ok(Format::FortiGate),
+            FormatArg::CiscoAsa => Ok(Format::CiscoAsa),
+            FormatArg::Squid => Ok(Format::Squid),
             FormatArg::Auto => match sniff_path(path) {
                 Ok(Kind::Known(format)) => Ok(format),
                 Ok(Kind::Empty) => Err(("empty", "empty file: nothing to read".to_string())),
                 Ok(Kind::Unknown) => Err((
                     "unknown",
-                    "format not recognised (not a Zeek conn/dns log, a Samba audit log or an EVTX file): not read"
+                    "format not recognised (not a Zeek, Samba audit, EVTX, capture, nfdump, firewall or proxy log): not read"
                         .to_string(),
                 )),
                 Err(e) => Err(("unreadable", e.to_string())),
@@ -251,6 +276,24 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
                     path.display()
                 )),
             },
+            Ok(format) => match network.entry(format) {
+                std::collections::btree_map::Entry::Occupied(e) => Ok(e.into_mut()),
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    NetworkReader::new(format, &network_config)
+                        .map(|r| v.insert(r))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("{}: no reader for {}", path.display(), format.name())
+                        })
+                }
+            }
+            .and_then(|reader| match reader {
+                NetworkReader::Lines(p) => {
+                    read_file(path, p.as_mut(), &ctx, args.count_only, &mut out, &bar)
+                }
+                NetworkReader::Files(r) => {
+                    read_whole(path, r.as_mut(), &ctx, args.count_only, &mut out, &bar)
+                }
+            }),
             Err((kind, message)) => {
                 if kind != "empty" {
                     totals.unrecognised_files += 1;
@@ -330,6 +373,40 @@ fn read_file<P: LineParser + ?Sized, W: Write>(
         }
     }
     let stats = reader.finish();
+    report_file_end(&stats, bar);
+    Ok(stats)
+}
+
+/// Reads one file of a format read whole (captures, nfdump files), writing its events.
+fn read_whole<W: Write>(
+    path: &Path,
+    reader: &mut dyn FileReader,
+    ctx: &OcsfContext,
+    count_only: bool,
+    out: &mut W,
+    bar: &ProgressBar,
+) -> Result<FileStats> {
+    let mut printed = 0u64;
+    let mut write_error = None;
+    let stats = reader.read_file(path, &mut |item| match item {
+        Ok(event) => {
+            if !count_only
+                && write_error.is_none()
+                && let Err(e) = write_event(out, &event, ctx)
+            {
+                write_error = Some(e);
+            }
+        }
+        Err(rejected) => {
+            if printed < REJECTS_PRINTED_PER_FILE {
+                bar.suspend(|| eprintln!("breachscope: rejected: {rejected}"));
+            }
+            printed += 1;
+        }
+    })?;
+    if let Some(e) = write_error {
+        return Err(e).context("writing events to standard output");
+    }
     report_file_end(&stats, bar);
     Ok(stats)
 }

@@ -73,6 +73,11 @@ pub struct EvidenceArgs {
     /// Windows event logs (.evtx, Security channel): files or directories, repeatable.
     #[arg(long = "evtx", value_name = "PATH")]
     pub evtx: Vec<std::path::PathBuf>,
+    /// Network evidence besides Zeek, each file's format told by its content: packet captures
+    /// (pcap, pcapng), nfdump NetFlow files (nfcapd.*), PAN-OS, FortiGate and Cisco ASA traffic
+    /// logs, Squid access logs. Files or directories, repeatable.
+    #[arg(long = "network", value_name = "PATH")]
+    pub network: Vec<std::path::PathBuf>,
     /// Internal network in CIDR notation (repeatable; overrides the config file's list).
     #[arg(long = "internal", value_name = "CIDR")]
     pub internal: Vec<String>,
@@ -97,6 +102,7 @@ impl EvidenceArgs {
             zeek: Vec::new(),
             samba: Vec::new(),
             evtx: Vec::new(),
+            network: Vec::new(),
             internal,
             log_tz: None,
             samba_prefix: DEFAULT_SAMBA_PREFIX.into(),
@@ -106,7 +112,10 @@ impl EvidenceArgs {
 
     /// Whether no evidence path was given.
     pub fn is_empty(&self) -> bool {
-        self.zeek.is_empty() && self.samba.is_empty() && self.evtx.is_empty()
+        self.zeek.is_empty()
+            && self.samba.is_empty()
+            && self.evtx.is_empty()
+            && self.network.is_empty()
     }
 }
 
@@ -137,6 +146,41 @@ pub fn samba_config_in(
         year,
         share_roots: parse_share_roots(share_roots)?,
     })
+}
+
+/// The network evidence among the files under `paths`, grouped by the format its content
+/// shows (each group in the given order). Files that are not network evidence are named on
+/// stderr and left.
+pub fn network_files(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<(breachscope_ingest::Format, Vec<std::path::PathBuf>)>> {
+    use breachscope_ingest::{Kind, sniff_path};
+    let mut groups: std::collections::BTreeMap<
+        breachscope_ingest::Format,
+        Vec<std::path::PathBuf>,
+    > = Default::default();
+    for path in breachscope_ingest::expand_paths(paths)? {
+        match sniff_path(&path).with_context(|| path.display().to_string())? {
+            Kind::Known(format) if format.is_network() => {
+                groups.entry(format).or_default().push(path)
+            }
+            Kind::Known(format) => eprintln!(
+                "breachscope: note: {}: a {} log, not network evidence (give it with --{}); not read",
+                path.display(),
+                format.name(),
+                match format.name() {
+                    "samba" => "samba-audit",
+                    other => other,
+                }
+            ),
+            Kind::Empty => {}
+            Kind::Unknown => eprintln!(
+                "breachscope: note: {}: not a capture, nfdump file, firewall or proxy log breachscope reads; not read",
+                path.display()
+            ),
+        }
+    }
+    Ok(groups.into_iter().collect())
 }
 
 #[cfg(test)]

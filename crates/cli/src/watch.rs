@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use breachscope_detect::DetectConfig;
 use breachscope_ingest::evtx::EvtxConfig;
+use breachscope_ingest::network::NetworkConfig;
 use breachscope_ingest::syslog_listen::ListenSpec;
 use breachscope_model::InternalNetworks;
 use breachscope_pipeline::store_ingest::Options;
@@ -35,7 +36,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
     /// A Zeek log directory: a zeekctl spool's `current/` and its archive (repeatable); the
-    /// `conn.*` and `dns.*` files under it are read as they grow, rotate and appear.
+    /// `conn.*`, `dns.*`, `smb_files.*`, `smb_mapping.*` and `ntlm.*` files under it are read as
+    /// they grow, rotate and appear.
     #[arg(long = "zeek-dir", value_name = "DIR")]
     pub zeek_dir: Vec<PathBuf>,
     /// A Samba vfs_full_audit log file (with its rotated siblings FILE.1, FILE-DATE, FILE.1.gz)
@@ -45,6 +47,11 @@ pub struct WatchArgs {
     /// A directory of exported or forwarded `.evtx` files (repeatable): new and grown files.
     #[arg(long = "evtx-dir", value_name = "DIR")]
     pub evtx_dir: Vec<PathBuf>,
+    /// Network evidence besides Zeek, a file or directory (repeatable), each file's format told
+    /// by its content: PAN-OS, FortiGate, Cisco ASA and Squid logs are read as they grow;
+    /// packet captures and nfdump files once they have not changed for 10 s.
+    #[arg(long = "network", value_name = "PATH")]
+    pub network: Vec<PathBuf>,
     /// A NetFlow v5/v9/IPFIX collector, HOST:PORT over UDP (repeatable).
     #[arg(long = "netflow-listen", value_name = "HOST:PORT")]
     pub netflow_listen: Vec<String>,
@@ -162,6 +169,7 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
         zeek_dirs: list(&args.zeek_dir, &file.zeek_dir),
         samba: list(&args.samba_audit, &file.samba_audit),
         evtx_dirs: list(&args.evtx_dir, &file.evtx_dir),
+        network: list(&args.network, &file.network),
         netflow: list(&args.netflow_listen, &file.netflow_listen)
             .iter()
             .map(|t| {
@@ -182,11 +190,12 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
     if sources.zeek_dirs.is_empty()
         && sources.samba.is_empty()
         && sources.evtx_dirs.is_empty()
+        && sources.network.is_empty()
         && sources.netflow.is_empty()
         && sources.syslog.is_empty()
     {
         bail!(
-            "nothing to watch: use --zeek-dir, --samba-audit, --evtx-dir, --netflow-listen and/or --syslog-listen"
+            "nothing to watch: use --zeek-dir, --samba-audit, --evtx-dir, --network, --netflow-listen and/or --syslog-listen"
         );
     }
     for dir in sources.zeek_dirs.iter().chain(&sources.evtx_dirs) {
@@ -273,6 +282,10 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
             evtx: EvtxConfig {
                 threads: 0,
                 share_roots: windows_share_roots(&share_roots),
+            },
+            network: NetworkConfig {
+                zone: office.log_zone.clone(),
+                year: None,
             },
             settings,
             batch_events: 1_000_000,

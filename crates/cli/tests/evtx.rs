@@ -184,6 +184,8 @@ fn investigate_flags_service_control_and_cleared_logs() {
     assert!(o.status.success(), "{stderr}");
     let report: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    // The EVTX inputs are named as report-v1 names them (`evtx`).
+    common::assert_valid_report(&report);
     let alerts = report["alerts"].as_array().unwrap();
     let by = |d: &str| alerts.iter().filter(|a| a["detector"] == d).count();
     assert!(by("admin_share_access") >= 1, "{alerts:#?}");

@@ -1015,3 +1015,109 @@ fn softflowd_exports_into_a_running_watch() {
         assert_eq!(bytes, 22_896, "softflowd {version:?}");
     }
 }
+
+/// Flow events of a lake: (start µs, source, destination, bytes out) of each, sorted.
+fn lake_flows(store: &Path) -> Vec<(i64, String, String, Option<u64>)> {
+    let s = Store::open_read_only(store).unwrap();
+    let mut flows: Vec<_> = s
+        .read_class(Class::NetworkActivity, None)
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| match e {
+            breachscope_model::Event::Flow(f) => Some((
+                f.start,
+                format!("{}:{}", f.src_ip, f.src_port),
+                format!("{}:{}", f.dst_ip, f.dst_port),
+                f.bytes_out,
+            )),
+            _ => None,
+        })
+        .collect();
+    flows.sort();
+    flows
+}
+
+/// `watch --network DIR`: a FortiGate log that grows while watched (each session once), an
+/// nfdump file that appears (read once it is quiet, its 34 connections paired), and a note that
+/// is not evidence (left) — the lake holds exactly those flows.
+#[test]
+fn network_directory_firewall_log_and_nfdump_file() {
+    let Some(data) = common::shared_data() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("net");
+    std::fs::create_dir_all(&net).unwrap();
+    std::fs::write(
+        net.join("README.txt"),
+        "exports of the perimeter firewall\n",
+    )
+    .unwrap();
+    // FortiOS 7.x traffic log lines (log id 0000000013), as the GUI's download gives them.
+    let line = |n: u64| {
+        format!(
+            "date=2025-06-02 time=10:{:02}:00 eventtime={} tz=\"+0900\" logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" level=\"notice\" vd=\"root\" srcip=10.1.1.{n} srcport={} srcintf=\"internal\" dstip=203.0.113.{n} dstport=443 dstintf=\"wan1\" sessionid={n} proto=6 action=\"close\" policyid=1 service=\"HTTPS\" duration=3 sentbyte={} rcvdbyte=900 sentpkt=4 rcvdpkt=3",
+            n,
+            1_748_826_000_000_000_000u64 + n * 60_000_000_000,
+            40_000 + n,
+            1000 + n
+        )
+    };
+    let log = net.join("fortigate-2025-06-02.log");
+    let first: String = (1..=3).map(|n| line(n) + "\n").collect();
+    std::fs::write(&log, first).unwrap();
+    let store = dir.path().join("store");
+    let watch = Watch::start(
+        dir.path(),
+        &[
+            "--store",
+            store.to_str().unwrap(),
+            "--network",
+            net.to_str().unwrap(),
+            "--interval",
+            "0.1",
+            "--log-tz",
+            "Asia/Tokyo",
+        ],
+    );
+    wait_cycles(&watch.status, 0, 1, Duration::from_secs(60));
+    let mut more = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    more.write_all(
+        (4..=5)
+            .map(|n| line(n) + "\n")
+            .collect::<String>()
+            .as_bytes(),
+    )
+    .unwrap();
+    drop(more);
+    // An nfdump file whose writer is done: older than the quiet time.
+    let nfcapd = net.join("nfcapd.202506021000");
+    std::fs::copy(data.join("netflow/wikipedia_v9.nfcapd"), &nfcapd).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&nfcapd)
+        .unwrap()
+        .set_times(
+            std::fs::FileTimes::new().set_modified(SystemTime::now() - Duration::from_secs(60)),
+        )
+        .unwrap();
+    let c = status_cycle(&watch.status);
+    wait_cycles(&watch.status, c, 3, Duration::from_secs(60));
+    let stderr = watch.stop();
+    let flows = lake_flows(&store);
+    let firewall: Vec<_> = flows
+        .iter()
+        .filter(|(_, src, _, _)| src.starts_with("10.1.1."))
+        .collect();
+    assert_eq!(
+        firewall.len(),
+        5,
+        "each session once: {firewall:?}\n{stderr}"
+    );
+    assert!(firewall.iter().all(|(_, src, _, out)| *out
+        == Some(1000 + src[7..src.find(':').unwrap()].parse::<u64>().unwrap())));
+    // The first session ended at 10:01:00 +09:00 after 3 s.
+    assert_eq!(firewall[0].0, 1_748_826_060_000_000 - 3_000_000);
+    assert_eq!(flows.len() - firewall.len(), 34, "{stderr}");
+}

@@ -109,6 +109,7 @@ mod tests {
             object_type: Some("File".into()),
             access_mask: Some(1),
             is_directory: Some(true),
+            size: None,
             outcome: Outcome::Success,
         }
     }

@@ -1,5 +1,6 @@
 //! Writes synthetic evidence for the ingest benchmarks: a Zeek conn.log (22 fields, TSV), the same
-//! gzip-compressed, and Samba `vfs_full_audit` lines through rsyslog (RFC 3339).
+//! gzip-compressed, Samba `vfs_full_audit` lines through rsyslog (RFC 3339), and a Zeek
+//! `smb_files.log` (16 fields, the names escaped as Zeek escapes them).
 //!
 //! `cargo run --release -p breachscope-ingest --example gen_bench_data -- DIR [ROWS]`
 //! (default 1,000,000 rows of each). Deterministic: the same arguments give the same bytes.
@@ -182,8 +183,39 @@ fn main() -> std::io::Result<()> {
         t += 86_400_000_000 / rows * 10;
     }
     samba.flush()?;
+    drop(samba);
+
+    let mut smb = BufWriter::with_capacity(1 << 20, File::create(dir.join("smb_files.log"))?);
+    write!(
+        smb,
+        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tsmb_files\n#open\t2025-06-22-00-00-00\n\
+         #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tfuid\taction\tpath\tname\tsize\tprev_name\ttimes.modified\ttimes.accessed\ttimes.created\ttimes.changed\n\
+         #types\ttime\tstring\taddr\tport\taddr\tport\tstring\tenum\tstring\tstring\tcount\tstring\ttime\ttime\ttime\ttime\n"
+    )?;
+    for i in 0..rows {
+        let ts = start + i * 86_400_000_000 / rows;
+        let u = rng.below(users.len() as u64);
+        let share = shares[rng.below(shares.len() as u64) as usize];
+        let modified = ts / 1_000_000 - rng.below(10_000_000);
+        writeln!(
+            smb,
+            "{}.{:06}\tCsmb{:013}\t10.1.{u}.{}\t{}\t10.1.0.5\t445\t-\tSMB::FILE_OPEN\t\\\\\\\\FS01\\\\{share}\tdir{}\\\\file{}-{}.xlsx\t{}\t-\t{modified}.000000\t{}.000000\t{modified}.000000\t{modified}.000000",
+            ts / 1_000_000,
+            ts % 1_000_000,
+            i / 8,
+            10 + u,
+            49152 + rng.below(16_000),
+            rng.below(50),
+            rng.below(1000),
+            i % 8,
+            rng.bytes(),
+            ts / 1_000_000,
+        )?;
+    }
+    writeln!(smb, "#close\t2025-06-23-00-00-00")?;
+    smb.flush()?;
     eprintln!(
-        "wrote {} ({} conn rows), conn.log.gz and samba_audit.log ({} lines)",
+        "wrote {} ({} conn rows), conn.log.gz, samba_audit.log ({} lines) and smb_files.log",
         conn_path.display(),
         rows,
         written

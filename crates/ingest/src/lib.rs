@@ -11,6 +11,12 @@
 //! * [`netflow`]: NetFlow v5, v9 and IPFIX export datagrams (templates per exporter and
 //!   domain, sampling) into flow records, and a connection's two directions paired into one
 //!   flow; [`pcap`] gives it the datagrams of captured exports;
+//! * [`firewall`]: firewall and proxy logs as flows: Palo Alto PAN-OS TRAFFIC logs (syslog CSV),
+//!   FortiGate traffic logs (`key=value`), Cisco ASA/FTD connection built/teardown messages and
+//!   Squid's native `access.log`, each with or without a syslog header;
+//! * [`nfcapd`]: nfdump's flow archives (`nfcapd.*`, layout 2 of nfdump 1.7 and layout 1 of
+//!   1.6, every block compression), read natively into the same flow records and paired the
+//!   same way;
 //! * [`syslog_framing`]: syslog messages out of TCP streams (octet counting or one per line)
 //!   and UDP datagrams, for the Samba reader; [`syslog_listen`] receives them (UDP, TCP).
 //!
@@ -26,8 +32,11 @@
 //! bounded pre-pass over the first lines of a spread of files.
 
 pub mod evtx;
+pub mod firewall;
 pub mod input;
 pub mod netflow;
+pub mod network;
+pub mod nfcapd;
 pub mod pcap;
 pub mod record;
 pub mod samba;
@@ -43,5 +52,5 @@ mod reader;
 
 pub use input::{InputError, expand_paths};
 pub use reader::{EvidenceReader, FileStats, ReadFailure, open_reader};
-pub use record::{LineOutcome, LineParser, Location, Rejected};
+pub use record::{FileReader, LineOutcome, LineParser, Location, Rejected};
 pub use sniff::{Format, Kind, sniff_path};

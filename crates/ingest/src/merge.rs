@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use breachscope_model::{Event, Micros};
 
 use crate::evtx::EvtxReader;
-use crate::record::{LineParser, Rejected};
+use crate::record::{FileReader, LineParser, Rejected};
 use crate::{FileStats, InputError, open_reader};
 
 /// How many rejected records of each file are kept for reporting.
@@ -24,8 +24,8 @@ pub const REJECT_SAMPLES_PER_FILE: usize = 20;
 enum SequenceReader {
     /// A line-based format.
     Lines(Box<dyn LineParser + Send>),
-    /// Windows event logs.
-    Evtx(Box<EvtxReader>),
+    /// A format read a whole file at a time (EVTX, packet captures, nfdump files).
+    Files(Box<dyn FileReader + Send>),
 }
 
 /// Files read one after the other with one parser.
@@ -59,7 +59,19 @@ impl FileSequence {
     pub fn evtx(paths: Vec<PathBuf>, reader: EvtxReader) -> Self {
         FileSequence {
             paths: paths.into(),
-            reader: SequenceReader::Evtx(Box::new(reader)),
+            reader: SequenceReader::Files(Box::new(reader)),
+            buffer: VecDeque::new(),
+            stats: Vec::new(),
+            rejected_samples: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A sequence of files of a format read a whole file at a time, with one reader.
+    pub fn files(paths: Vec<PathBuf>, reader: Box<dyn FileReader + Send>) -> Self {
+        FileSequence {
+            paths: paths.into(),
+            reader: SequenceReader::Files(reader),
             buffer: VecDeque::new(),
             stats: Vec::new(),
             rejected_samples: Vec::new(),
@@ -90,7 +102,7 @@ impl FileSequence {
                         reader.finish()
                     })
                 }
-                SequenceReader::Evtx(reader) => reader.read_file(&path, take),
+                SequenceReader::Files(reader) => reader.read_file(&path, &mut take),
             };
             match stats {
                 Ok(stats) => {

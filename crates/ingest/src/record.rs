@@ -93,3 +93,15 @@ pub trait LineParser {
     /// The summary kind of what this parser has read so far (`zeek_conn`, `samba_audit`, …).
     fn kind(&self) -> &'static str;
 }
+
+/// A reader of a format read a whole file at a time (EVTX, packet captures, nfdump files),
+/// keeping what it learns from one file to the next.
+pub trait FileReader {
+    /// Reads one file, handing each event (`Ok`) and each rejected record (`Err`) to `sink` in
+    /// order, and returns the file's counts.
+    fn read_file(
+        &mut self,
+        path: &std::path::Path,
+        sink: &mut dyn FnMut(Result<Event, Rejected>),
+    ) -> Result<crate::FileStats, crate::InputError>;
+}

@@ -10,7 +10,7 @@ use crate::samba::transport::{Transport, parse_envelope};
 pub const SNIFF_BYTES: usize = 64 * 1024;
 
 /// An evidence format breachscope can read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {
     /// Zeek logs (TSV or JSON).
     Zeek,
@@ -18,6 +18,41 @@ pub enum Format {
     Samba,
     /// Windows event log files (`.evtx`).
     Evtx,
+    /// Packet captures (libpcap `.pcap` or `.pcapng`).
+    Pcap,
+    /// nfdump's NetFlow archive files (`nfcapd.*`).
+    Nfcapd,
+    /// Palo Alto Networks PAN-OS traffic logs (CSV, syslog or not).
+    PanOs,
+    /// Fortinet FortiGate traffic logs (`key=value`).
+    FortiGate,
+    /// Cisco ASA connection messages (`%ASA-6-302013` …).
+    CiscoAsa,
+    /// Squid's native `access.log`.
+    Squid,
+}
+
+impl Format {
+    /// The name users see (`zeek`, `pcap`, `fortigate`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Zeek => "zeek",
+            Format::Samba => "samba",
+            Format::Evtx => "evtx",
+            Format::Pcap => "pcap",
+            Format::Nfcapd => "nfcapd",
+            Format::PanOs => "panos",
+            Format::FortiGate => "fortigate",
+            Format::CiscoAsa => "cisco_asa",
+            Format::Squid => "squid",
+        }
+    }
+
+    /// Whether it is network evidence other than Zeek (`--network`): captures, flow archives,
+    /// firewall and proxy logs.
+    pub fn is_network(self) -> bool {
+        !matches!(self, Format::Zeek | Format::Samba | Format::Evtx)
+    }
 }
 
 /// What the first lines of a file say it holds.
@@ -54,6 +89,9 @@ pub fn sniff_text(text: &str) -> Kind {
             }
             continue;
         }
+        if let Some(format) = firewall_format(line) {
+            return Kind::Known(format);
+        }
         match parse_envelope(line) {
             Some(envelope) => {
                 let audit_tag = envelope.tag.is_some_and(|t| t.starts_with("smbd_audit"));
@@ -70,11 +108,33 @@ pub fn sniff_text(text: &str) -> Kind {
     if saw_line { Kind::Unknown } else { Kind::Empty }
 }
 
+/// The firewall or proxy log format a line is written in, syslog header or not.
+fn firewall_format(line: &str) -> Option<Format> {
+    use crate::firewall::{cisco_asa, fortigate, panos, squid};
+    if fortigate::looks_like(line) {
+        Some(Format::FortiGate)
+    } else if cisco_asa::looks_like(line) {
+        Some(Format::CiscoAsa)
+    } else if panos::looks_like(line) {
+        Some(Format::PanOs)
+    } else if squid::looks_like(line) {
+        Some(Format::Squid)
+    } else {
+        None
+    }
+}
+
 /// Reads the start of a file (decompressing gzip) and detects its format.
 pub fn sniff_path(path: &Path) -> io::Result<Kind> {
     let head = read_head(path, SNIFF_BYTES)?;
     if crate::evtx::is_evtx(&head) {
         return Ok(Kind::Known(Format::Evtx));
+    }
+    if is_capture(&head) {
+        return Ok(Kind::Known(Format::Pcap));
+    }
+    if crate::nfcapd::is_nfcapd(&head) {
+        return Ok(Kind::Known(Format::Nfcapd));
     }
     // Cut at the last complete line so a multi-byte character split at the limit does not matter.
     let cut = if head.len() == SNIFF_BYTES {
@@ -83,6 +143,25 @@ pub fn sniff_path(path: &Path) -> io::Result<Kind> {
         head.len()
     };
     Ok(sniff_text(&String::from_utf8_lossy(&head[..cut])))
+}
+
+/// Whether `head` starts like a packet capture: libpcap (either byte order, micro- or
+/// nanosecond times) or pcapng (a Section Header Block).
+pub fn is_capture(head: &[u8]) -> bool {
+    let Some(magic) = head.get(0..4) else {
+        return false;
+    };
+    matches!(
+        magic,
+        [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d]
+    ) || (magic == [0x0a, 0x0d, 0x0d, 0x0a]
+        && matches!(
+            head.get(8..12),
+            Some([0x4d, 0x3c, 0x2b, 0x1a] | [0x1a, 0x2b, 0x3c, 0x4d])
+        ))
 }
 
 /// Which Zeek log a file holds (`conn`, `dns`, or another log's `#path`), from its first
@@ -140,7 +219,34 @@ mod tests {
             Kind::Known(Format::Samba)
         );
         assert_eq!(sniff_text("1.2\tCx\t10.0.0.1\n"), Kind::Unknown);
+        assert_eq!(
+            sniff_text(
+                "date=2024-05-01 time=10:00:00 devname=\"FG\" logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" eventtime=1714525200000000000 srcip=10.0.0.1 dstip=8.8.8.8\n"
+            ),
+            Kind::Known(Format::FortiGate)
+        );
+        assert_eq!(
+            sniff_text(
+                "Jun 12 10:00:00 fw01 : %ASA-6-302013: Built outbound TCP connection 12 for outside:8.8.8.8/443 (8.8.8.8/443) to inside:10.0.0.5/51000 (198.51.100.1/51000)\n"
+            ),
+            Kind::Known(Format::CiscoAsa)
+        );
+        assert_eq!(
+            sniff_text(
+                "1286536308.779    180 192.168.0.224 TCP_MISS/200 411 GET http://example.com/ - HIER_DIRECT/93.184.216.34 text/html\n"
+            ),
+            Kind::Known(Format::Squid)
+        );
         assert_eq!(sniff_text("\n\n"), Kind::Empty);
+        assert!(is_capture(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]));
+        assert!(is_capture(&[0x4d, 0x3c, 0xb2, 0xa1]));
+        assert!(is_capture(&[
+            0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a
+        ]));
+        assert!(!is_capture(&[
+            0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4
+        ]));
+        assert!(!is_capture(b"#sep"));
         assert_eq!(
             sniff_text(
                 "# Notes\n\nA line of prose.\n[2026/11/28 03:47:21.158569,  0, pid=1]   x\n"

@@ -352,6 +352,8 @@ pub struct FileAccess {
     pub access_mask: Option<u32>,
     /// Whether the object is a directory, where the source says.
     pub is_directory: Option<bool>,
+    /// The file's size in bytes, where the source says (Zeek `smb_files.log`).
+    pub size: Option<u64>,
     /// Success or failure.
     pub outcome: Outcome,
 }
@@ -361,6 +363,9 @@ impl FileAccess {
     pub const SAMBA_AUDIT: &'static str = "samba_audit";
     /// [`FileAccess::log`] of Windows Security event log records (5140, 5145, 4656, 4663, 4660).
     pub const WINDOWS_SECURITY: &'static str = "windows_security";
+    /// [`FileAccess::log`] of Zeek's SMB logs (`smb_files.log`, `smb_mapping.log`): file access
+    /// seen on the network, not by the file server.
+    pub const ZEEK_SMB: &'static str = "zeek_smb";
 
     /// Whether the object is a file or directory (not a registry key, process or other
     /// Windows object).

@@ -14,8 +14,9 @@ use breachscope_classify::{Classifier, ValueHash};
 use breachscope_detect::{Alert, DetectConfig, Detection, Engine, Incident, Severity, correlate};
 use breachscope_ingest::evtx::{EvtxConfig, EvtxReader};
 use breachscope_ingest::merge::{FileSequence, ThreadedSource, TimeOrderedMerge};
+use breachscope_ingest::network::{NetworkConfig, NetworkReader};
 use breachscope_ingest::samba::{SambaConfig, SambaParser};
-use breachscope_ingest::sniff::zeek_log_path;
+use breachscope_ingest::sniff::{Format, zeek_log_path};
 use breachscope_ingest::zeek::ZeekParser;
 use breachscope_model::time::format_rfc3339;
 use breachscope_model::{Event, Micros};
@@ -27,6 +28,34 @@ use jiff::tz::TimeZone;
 
 use crate::lake_events::{for_each_in_order, scope_parts};
 use crate::store_ingest::{self, FileOutcome, PipelineError};
+
+/// The Zeek logs that become file access and the accounts it is joined to.
+const SMB_LOGS: [&str; 3] = ["ntlm", "smb_mapping", "smb_files"];
+
+/// The plan's Zeek SMB logs (`ntlm`, `smb_mapping`, `smb_files`), in the plan's read order
+/// ([`breachscope_ingest::zeek::read_order`]).
+fn smb_logs(plan: &Plan) -> Vec<PathBuf> {
+    plan.zeek
+        .iter()
+        .filter(|p| {
+            zeek_log_path(p)
+                .ok()
+                .flatten()
+                .is_some_and(|k| SMB_LOGS.contains(&k.as_str()))
+        })
+        .cloned()
+        .collect()
+}
+
+/// One sequence per network evidence format.
+fn network_sequences(plan: &Plan) -> Vec<FileSequence> {
+    plan.network
+        .iter()
+        .filter_map(|(format, paths)| {
+            NetworkReader::new(*format, &plan.network_config).map(|r| r.sequence(paths.clone()))
+        })
+        .collect()
+}
 
 /// Reorder window of the merge: records up to an hour out of order are repaired.
 const REORDER_WINDOW: Micros = 3_600_000_000;
@@ -42,6 +71,11 @@ pub struct Plan {
     pub samba: Vec<PathBuf>,
     /// EVTX files, one group per computer, each in time order.
     pub evtx_groups: Vec<Vec<PathBuf>>,
+    /// Network evidence besides Zeek (captures, nfdump files, firewall and proxy logs), by
+    /// format, each list in time order.
+    pub network: Vec<(Format, Vec<PathBuf>)>,
+    /// How the network evidence is read.
+    pub network_config: NetworkConfig,
     /// The Samba reader's settings.
     pub samba_config: SambaConfig,
     /// The EVTX reader's settings.
@@ -145,17 +179,27 @@ fn ingest_plan(
     store: &mut Store,
     on_file: &mut dyn FnMut(&FileOutcome),
 ) -> Result<(), PipelineError> {
-    if plan.zeek.is_empty() && plan.samba.is_empty() && plan.evtx_groups.is_empty() {
+    if plan.zeek.is_empty()
+        && plan.samba.is_empty()
+        && plan.evtx_groups.is_empty()
+        && plan.network.is_empty()
+    {
         return Ok(());
     }
     let sources = store_ingest::Sources {
         zeek: plan.zeek.clone(),
         samba: plan.samba.clone(),
         evtx: plan.evtx_groups.iter().flatten().cloned().collect(),
+        network: plan
+            .network
+            .iter()
+            .flat_map(|(format, paths)| paths.iter().map(|p| (p.clone(), *format)))
+            .collect(),
     };
     let options = store_ingest::Options {
         samba: plan.samba_config.clone(),
         evtx: plan.evtx_config.clone(),
+        network: plan.network_config.clone(),
         settings: plan.store_settings.clone(),
         batch_events: 1_000_000,
         compact: true,
@@ -189,12 +233,14 @@ fn detect_from_store(
         .catalog()
         .inputs()?
         .into_iter()
-        .map(|i| r::Input {
-            path: i.path,
-            kind: i.kind,
-            sha256: Some(i.sha256),
-            records: i.records,
-            rejected: i.rejected,
+        .filter_map(|i| {
+            Some(r::Input {
+                kind: r::Input::contract_kind(&i.kind)?.to_owned(),
+                path: i.path,
+                sha256: Some(i.sha256),
+                records: i.records,
+                rejected: i.rejected,
+            })
         })
         .collect();
     Ok(Detected {
@@ -222,9 +268,16 @@ fn detect_from_files(
     }
     let mut sources: Vec<FileSequence> = Vec::new();
     let conn_files: Vec<PathBuf> = by_kind.get("conn").cloned().unwrap_or_default();
+    // The SMB logs go through one reader, which joins their records by connection.
+    let smb = smb_logs(plan);
+    if !smb.is_empty() {
+        sources.push(FileSequence::new(smb, Box::new(ZeekParser::new())));
+    }
     for (kind, paths) in by_kind {
         if kind == "conn" || kind == "dns" {
             sources.push(FileSequence::new(paths, Box::new(ZeekParser::new())));
+        } else if SMB_LOGS.contains(&kind.as_str()) {
+            // Read above.
         } else {
             notes.push(format!(
                 "note: {} Zeek files of log '{kind}' are not used by detection",
@@ -244,6 +297,7 @@ fn detect_from_files(
             EvtxReader::new(&plan.evtx_config),
         ));
     }
+    sources.extend(network_sequences(plan));
     // Each source is decompressed and parsed on its own thread; detection runs on this one.
     let sources = sources
         .into_iter()
@@ -272,13 +326,15 @@ fn detect_from_files(
                     f.message
                 ));
             }
-            inputs.push(r::Input {
-                path: st.path.display().to_string(),
-                kind: st.kind.to_owned(),
-                sha256: Some(st.sha256.clone()),
-                records: st.records,
-                rejected: st.rejected,
-            });
+            if let Some(kind) = r::Input::contract_kind(st.kind) {
+                inputs.push(r::Input {
+                    path: st.path.display().to_string(),
+                    kind: kind.to_owned(),
+                    sha256: Some(st.sha256.clone()),
+                    records: st.records,
+                    rejected: st.rejected,
+                });
+            }
         }
     }
     Ok(Detected {
@@ -346,13 +402,20 @@ fn scope(
     if !evtx.is_empty() {
         FileSequence::evtx(evtx, EvtxReader::new(&plan.evtx_config)).for_each(|e| file_access(&e));
     }
+    let smb = smb_logs(plan);
+    if !smb.is_empty() {
+        FileSequence::new(smb, Box::new(ZeekParser::new())).for_each(|e| file_access(&e));
+    }
     if !external.is_empty() {
         progress("scoping: daily traffic to the incidents' addresses".into());
-        FileSequence::new(conn_files.to_vec(), Box::new(ZeekParser::new())).for_each(|e| {
-            if let Event::Flow(f) = &e {
-                scoper.observe_flow(f);
-            }
-        });
+        let conn = FileSequence::new(conn_files.to_vec(), Box::new(ZeekParser::new()));
+        for sequence in std::iter::once(conn).chain(network_sequences(plan)) {
+            sequence.for_each(|e| {
+                if let Event::Flow(f) = &e {
+                    scoper.observe_flow(f);
+                }
+            });
+        }
     }
     Ok(scoper)
 }

@@ -32,9 +32,11 @@ use std::path::{Path, PathBuf};
 
 use breachscope_ingest::evtx::{EvtxConfig, EvtxReader, KIND as EVTX_KIND};
 use breachscope_ingest::input::open_evidence;
+use breachscope_ingest::network::{NetworkConfig, NetworkReader};
 use breachscope_ingest::samba::{SambaConfig, SambaParser};
+use breachscope_ingest::sniff::Format;
 use breachscope_ingest::zeek::ZeekParser;
-use breachscope_ingest::{FileStats, InputError, LineParser, Rejected, open_reader};
+use breachscope_ingest::{FileReader, FileStats, InputError, LineParser, Rejected, open_reader};
 use breachscope_model::{Event, hex};
 use breachscope_store::{Class, InputRecord, Store, StoreError};
 use sha2::{Digest, Sha256};
@@ -70,6 +72,8 @@ pub struct Sources {
     pub samba: Vec<PathBuf>,
     /// Windows event logs.
     pub evtx: Vec<PathBuf>,
+    /// Network evidence besides Zeek, with the format its content showed.
+    pub network: Vec<(PathBuf, Format)>,
 }
 
 /// How to read the evidence.
@@ -79,6 +83,8 @@ pub struct Options {
     pub samba: SambaConfig,
     /// The EVTX reader's settings.
     pub evtx: EvtxConfig,
+    /// How network evidence is read.
+    pub network: NetworkConfig,
     /// Settings recorded in the catalog (`log_tz`, `samba_prefix`, …).
     pub settings: Vec<(String, String)>,
     /// Events held before a batch is written (at the next file boundary).
@@ -461,6 +467,8 @@ fn still_as_scanned(path: &Path, content: &Content) -> bool {
 enum Reader<'a> {
     Lines(&'a mut dyn LineParser),
     Evtx(&'a mut EvtxReader),
+    /// A binary format read whole (captures, nfdump files): new content is read whole.
+    Whole(&'a mut dyn FileReader),
 }
 
 /// Ingests `sources` into `store`: see the module documentation. `on_file` is called after
@@ -484,6 +492,10 @@ pub struct Readers {
     zeek: ZeekParser,
     samba: SambaParser,
     evtx: EvtxReader,
+    network: BTreeMap<Format, NetworkReader>,
+    /// Formats of the network evidence files seen so far (`None`: not network evidence), so
+    /// that `watch` tells each file's format once.
+    pub formats: BTreeMap<PathBuf, Option<Format>>,
 }
 
 impl Readers {
@@ -501,6 +513,8 @@ impl Readers {
             zeek: ZeekParser::new(),
             samba,
             evtx: EvtxReader::new(&options.evtx),
+            network: BTreeMap::new(),
+            formats: BTreeMap::new(),
         })
     }
 }
@@ -528,21 +542,43 @@ pub fn ingest_into(
     on_file: &mut dyn FnMut(&FileOutcome),
     on_batch: &mut dyn FnMut(&[Event]),
 ) -> Result<Summary, PipelineError> {
-    let Readers { zeek, samba, evtx } = readers;
+    let Readers {
+        zeek,
+        samba,
+        evtx,
+        network,
+        ..
+    } = readers;
     let mut summary = Summary::default();
     let mut events: Vec<Event> = Vec::new();
     let mut pending: Vec<InputRecord> = Vec::new();
     let files = sources
         .zeek
         .iter()
-        .map(|p| (p, 0u8))
-        .chain(sources.samba.iter().map(|p| (p, 1)))
-        .chain(sources.evtx.iter().map(|p| (p, 2)));
-    for (path, which) in files {
-        let reader = match which {
-            0 => Reader::Lines(&mut *zeek),
-            1 => Reader::Lines(&mut *samba),
-            _ => Reader::Evtx(&mut *evtx),
+        .map(|p| (p, Format::Zeek))
+        .chain(sources.samba.iter().map(|p| (p, Format::Samba)))
+        .chain(sources.evtx.iter().map(|p| (p, Format::Evtx)))
+        .chain(sources.network.iter().map(|(p, f)| (p, *f)));
+    for (path, format) in files {
+        let reader = match format {
+            Format::Zeek => Reader::Lines(&mut *zeek),
+            Format::Samba => Reader::Lines(&mut *samba),
+            Format::Evtx => Reader::Evtx(&mut *evtx),
+            other => {
+                let entry = match network.entry(other) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        match NetworkReader::new(other, &options.network) {
+                            Some(r) => v.insert(r),
+                            None => continue,
+                        }
+                    }
+                };
+                match entry {
+                    NetworkReader::Lines(p) => Reader::Lines(p.as_mut()),
+                    NetworkReader::Files(r) => Reader::Whole(r.as_mut()),
+                }
+            }
         };
         let known = Known {
             store,
@@ -659,7 +695,8 @@ fn ingest_file<'s>(
     events: &mut Vec<Event>,
 ) -> Result<(FileOutcome, Known<'s>), PipelineError> {
     let name = path.display().to_string();
-    let whole = matches!(reader, Reader::Evtx(_)) || is_gzip(path).unwrap_or(false);
+    let whole =
+        matches!(reader, Reader::Evtx(_) | Reader::Whole(_)) || is_gzip(path).unwrap_or(false);
     // Fast path: the same name, size and modification time as a file read to its end.
     if let Ok((size, mtime_ns)) = stat(path) {
         let same = known
@@ -707,6 +744,9 @@ fn ingest_file<'s>(
                     record,
                 }),
             Reader::Lines(_) => compressed_continuation(path, &name, &known)?,
+            // A capture or flow file is complete when it is read (`watch` waits for it to be
+            // quiet); changed content is a new input.
+            Reader::Whole(_) => None,
         };
         (content, past)
     } else {
@@ -786,6 +826,13 @@ fn ingest_file<'s>(
         Reader::Evtx(evtx) => {
             let mut n = 0u64;
             evtx.read_file(path, |item| {
+                n += 1;
+                take(item, n);
+            })
+        }
+        Reader::Whole(reader) => {
+            let mut n = 0u64;
+            reader.read_file(path, &mut |item| {
                 n += 1;
                 take(item, n);
             })

@@ -446,9 +446,16 @@ struct FileObject<'a> {
     type_id: u8,
     #[serde(rename = "type")]
     type_name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
 }
 
-fn file_object<'a>(path: &'a str, share: &'a str, is_directory: Option<bool>) -> FileObject<'a> {
+fn file_object<'a>(
+    path: &'a str,
+    share: &'a str,
+    is_directory: Option<bool>,
+    size: Option<u64>,
+) -> FileObject<'a> {
     let name = path
         .rsplit(['/', '\\'])
         .find(|s| !s.is_empty())
@@ -463,6 +470,7 @@ fn file_object<'a>(path: &'a str, share: &'a str, is_directory: Option<bool>) ->
         path,
         type_id,
         type_name,
+        size,
     }
 }
 
@@ -524,9 +532,9 @@ fn file_system_activity(a: &FileAccess) -> FileSystemActivity<'_> {
             port: None,
             hostname: a.client_name.as_deref(),
         },
-        file: file_object(&a.path, &a.share, is_directory),
+        file: file_object(&a.path, &a.share, is_directory, a.size),
         file_result: match &a.action {
-            FileAction::Rename(to) => Some(file_object(to, &a.share, is_directory)),
+            FileAction::Rename(to) => Some(file_object(to, &a.share, is_directory, a.size)),
             _ => None,
         },
         share: &a.share,

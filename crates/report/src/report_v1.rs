@@ -102,6 +102,28 @@ pub struct Input {
     pub rejected: u64,
 }
 
+impl Input {
+    /// The report's `kind` for a reader's kind: report-v1 names evidence by its family
+    /// (`zeek_conn`, `zeek_dns`, `zeek_smb_files`, `netflow`, `pcap`, `evtx`, `samba_audit`).
+    /// Zeek's three SMB logs are `zeek_smb_files`; nfdump archives and the firewall and proxy
+    /// logs, which hold one summary per session as NetFlow does, are `netflow`; Samba's
+    /// authentication records are part of its audit. `None` for files no reader used (Zeek logs
+    /// of other kinds).
+    pub fn contract_kind(reader_kind: &str) -> Option<&'static str> {
+        Some(match reader_kind {
+            "zeek_conn" => "zeek_conn",
+            "zeek_dns" => "zeek_dns",
+            "zeek_smb_files" | "zeek_smb_mapping" | "zeek_ntlm" => "zeek_smb_files",
+            "netflow" | "nfcapd" | "panos_traffic" | "fortigate_traffic" | "cisco_asa"
+            | "squid_access" => "netflow",
+            "pcap" => "pcap",
+            "windows_evtx" | "evtx" => "evtx",
+            "samba_audit" | "samba_auth" => "samba_audit",
+            _ => return None,
+        })
+    }
+}
+
 /// Earliest and latest event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeRange {

@@ -308,6 +308,7 @@ mod tests {
             object_type: None,
             access_mask: Some(0x120089),
             is_directory: Some(false),
+            size: None,
             outcome: Outcome::Success,
         }
     }

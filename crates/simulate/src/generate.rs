@@ -12,12 +12,14 @@ use crate::activity::{READ_MASK, Simulation};
 use crate::calendar::{days, local_micros};
 use crate::company::Company;
 use crate::content::{self, ShareFile};
+use crate::firewall::FortiGateLog;
 use crate::logs::{AuditLine, ConnRow, DnsRow, ZeekArchive, write_audit_day};
 use crate::scenario::Scenario;
 use crate::truth::{
     Counts, HostTruth, IncidentFileTruth, IntrusionTruth, Layout, PartnerTruth, Period,
     TechnologyTruth, TrapTruth, Truth,
 };
+use crate::zeek_smb::{SmbContext, ZeekSmbLogs};
 
 /// Progress of a generation: a stage name, done and total units.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +51,7 @@ fn hour_start(zone: &TimeZone, t: Micros) -> Micros {
 
 fn flush_conns(
     archive: &mut ZeekArchive,
+    firewall: Option<&mut FortiGateLog>,
     zone: &TimeZone,
     pending: &mut Vec<ConnRow>,
     before: Option<Micros>,
@@ -56,6 +59,9 @@ fn flush_conns(
     pending.sort_by_key(ConnRow::end);
     let cut = before.map_or(pending.len(), |b| pending.partition_point(|r| r.end() < b));
     let ready: Vec<ConnRow> = pending.drain(..cut).collect();
+    if let Some(log) = firewall {
+        log.write(&ready)?;
+    }
     let mut i = 0;
     while i < ready.len() {
         let h = hour_start(zone, ready[i].end());
@@ -91,11 +97,33 @@ fn flush_dns(
     Ok(())
 }
 
-/// Generates the scenario into `dir` (`zeek/`, `samba/`, `shares/`, `scenario.toml`,
-/// `truth.json`) and returns the truth. `progress` is called after each simulated day.
+/// Evidence written besides the default (Zeek, Samba audit, shares).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outputs {
+    /// The perimeter's sessions also as a FortiGate traffic log (`firewall/`), for
+    /// organisations without Zeek.
+    pub firewall: bool,
+    /// The file server's sessions also as Zeek's SMB logs (`ntlm`, `smb_mapping`, `smb_files`
+    /// in the Zeek archive), for file servers that audit nothing.
+    pub zeek_smb: bool,
+}
+
+/// [`generate_with`] the default outputs.
 pub fn generate(
     scenario: &Scenario,
     dir: &Path,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<Truth, SimulateError> {
+    generate_with(scenario, dir, Outputs::default(), progress)
+}
+
+/// Generates the scenario into `dir` (`zeek/`, `samba/`, `shares/`, `scenario.toml`,
+/// `truth.json`, and what `outputs` adds) and returns the truth. `progress` is called after each
+/// simulated day.
+pub fn generate_with(
+    scenario: &Scenario,
+    dir: &Path,
+    outputs: Outputs,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<Truth, SimulateError> {
     let zone = scenario.zone()?;
@@ -115,6 +143,9 @@ pub fn generate(
     let mut sim = Simulation::new(scenario, &company, &files)?;
     let all_days = days(scenario.start_date()?, scenario.end_date()?);
     let mut archive = ZeekArchive::new(dir.join("zeek"), zone.clone());
+    let mut firewall = outputs
+        .firewall
+        .then(|| FortiGateLog::new(dir.join("firewall"), zone.clone()));
     let accounts: Vec<String> = company
         .employees
         .iter()
@@ -122,6 +153,21 @@ pub fn generate(
         .collect();
     let shares: Vec<String> = company.departments.iter().map(|d| d.name.clone()).collect();
     let samba_dir = dir.join("samba").join(&company.file_server.name);
+    let mut smb_logs = outputs
+        .zeek_smb
+        .then(|| ZeekSmbLogs::new(dir.join("zeek"), zone.clone()));
+    let sizes: std::collections::HashMap<(String, String), u64> = files
+        .iter()
+        .map(|f| ((f.share.clone(), f.path.clone()), f.size))
+        .collect();
+    let smb_context = SmbContext {
+        server_name: &company.file_server.name,
+        server_ip: company.file_server.ip,
+        accounts: &accounts,
+        shares: &shares,
+        share_root: SHARE_ROOT,
+        sizes: &sizes,
+    };
 
     let mut pending_conns: Vec<ConnRow> = Vec::new();
     let mut pending_dns: Vec<DnsRow> = Vec::new();
@@ -152,8 +198,12 @@ pub fn generate(
             &today,
         )?;
         audit_lines += today.len() as u64;
+        if let Some(smb) = smb_logs.as_mut() {
+            smb.write_day(&today, &smb_context)?;
+        }
         flush_conns(
             &mut archive,
+            firewall.as_mut(),
             &zone,
             &mut pending_conns,
             Some(day_end - 3_600_000_000),
@@ -170,7 +220,16 @@ pub fn generate(
             total: all_days.len() as u64,
         });
     }
-    flush_conns(&mut archive, &zone, &mut pending_conns, None)?;
+    flush_conns(
+        &mut archive,
+        firewall.as_mut(),
+        &zone,
+        &mut pending_conns,
+        None,
+    )?;
+    if let Some(log) = firewall.as_mut() {
+        log.finish()?;
+    }
     flush_dns(&mut archive, &zone, &mut pending_dns, None)?;
     if !pending_audit.is_empty() {
         let last = all_days.last().copied().unwrap_or(scenario.start_date()?);
@@ -184,6 +243,9 @@ pub fn generate(
             &pending_audit,
         )?;
         audit_lines += pending_audit.len() as u64;
+        if let Some(smb) = smb_logs.as_mut() {
+            smb.write_day(&pending_audit, &smb_context)?;
+        }
     }
 
     let start = local_micros(&zone, scenario.start_date()?, 0.0);

@@ -14,6 +14,7 @@ pub mod activity;
 pub mod calendar;
 pub mod company;
 pub mod content;
+pub mod firewall;
 pub mod logs;
 pub mod ooxml;
 pub mod pii;
@@ -21,12 +22,13 @@ pub mod rnd;
 pub mod rng;
 pub mod scenario;
 pub mod truth;
+pub mod zeek_smb;
 
 mod generate;
 
 use std::path::{Path, PathBuf};
 
-pub use generate::{Progress, generate};
+pub use generate::{Outputs, Progress, generate, generate_with};
 pub use scenario::Scenario;
 pub use truth::Truth;
 

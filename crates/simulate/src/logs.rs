@@ -107,11 +107,11 @@ fn is_internal(ip: Ipv4Addr) -> bool {
     ip.is_private() || ip.is_loopback()
 }
 
-fn local_parts(zone: &TimeZone, t: Micros) -> Option<jiff::civil::DateTime> {
+pub(crate) fn local_parts(zone: &TimeZone, t: Micros) -> Option<jiff::civil::DateTime> {
     Some(zone.to_datetime(jiff::Timestamp::from_microsecond(t).ok()?))
 }
 
-fn zeek_stamp(dt: &jiff::civil::DateTime) -> String {
+pub(crate) fn zeek_stamp(dt: &jiff::civil::DateTime) -> String {
     format!(
         "{:04}-{:02}-{:02}-{:02}-{:02}-{:02}",
         dt.year(),
@@ -123,7 +123,7 @@ fn zeek_stamp(dt: &jiff::civil::DateTime) -> String {
     )
 }
 
-fn secs(t: Micros) -> String {
+pub(crate) fn secs(t: Micros) -> String {
     format!("{}.{:06}", t.div_euclid(1_000_000), t.rem_euclid(1_000_000))
 }
 
@@ -142,7 +142,7 @@ pub struct ZeekArchive {
     pub dns_rows: u64,
 }
 
-fn hour_file(root: &Path, kind: &str, dt: &jiff::civil::DateTime) -> PathBuf {
+pub(crate) fn hour_file(root: &Path, kind: &str, dt: &jiff::civil::DateTime) -> PathBuf {
     let next = (dt.hour() + 1) % 24;
     root.join(format!(
         "{:04}-{:02}-{:02}",
@@ -156,7 +156,7 @@ fn hour_file(root: &Path, kind: &str, dt: &jiff::civil::DateTime) -> PathBuf {
     ))
 }
 
-fn open_gz(path: &Path) -> Result<GzEncoder<BufWriter<File>>, SimulateError> {
+pub(crate) fn open_gz(path: &Path) -> Result<GzEncoder<BufWriter<File>>, SimulateError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| SimulateError::io(parent, e))?;
     }

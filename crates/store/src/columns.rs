@@ -73,6 +73,7 @@ fn columns(class: Class) -> &'static [&'static str] {
             "src_endpoint.hostname",
             "file.path",
             "file.type_name",
+            "file.size",
             "metadata.event_code",
             "metadata.log_name",
             "unmapped.share",
@@ -480,6 +481,7 @@ fn dns(cols: &Columns, rows: usize, out: &mut Vec<Event>) -> Result<(), StoreErr
 fn log_name(name: Option<&str>) -> &'static str {
     match name {
         Some(FileAccess::WINDOWS_SECURITY) => FileAccess::WINDOWS_SECURITY,
+        Some(FileAccess::ZEEK_SMB) => FileAccess::ZEEK_SMB,
         _ => FileAccess::SAMBA_AUDIT,
     }
 }
@@ -501,6 +503,8 @@ fn file_access(
     let client_name = cols.strings("src_endpoint.hostname")?;
     let path = cols.strings("file.path")?;
     let object_type = cols.strings("file.type_name")?;
+    // Parts written before the column existed have none: no size.
+    let size = cols.i64s("file.size")?;
     let operation = cols.strings("metadata.event_code")?;
     let log = cols.strings("metadata.log_name")?;
     let share = cols.strings("unmapped.share")?;
@@ -536,6 +540,7 @@ fn file_access(
             object_type: object_type.owned(i),
             access_mask,
             is_directory: opt_bool(is_directory, i),
+            size: opt_i64(size, i).and_then(|v| u64::try_from(v).ok()),
             outcome: outcome(status.get(i), detail.get(i)),
         }));
     }

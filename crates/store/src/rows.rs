@@ -319,6 +319,8 @@ pub struct FileObject {
     pub name: String,
     /// Windows object type, where the source says.
     pub type_name: Option<String>,
+    /// Size in bytes, where the source says.
+    pub size: Option<i64>,
 }
 
 /// File System Activity fields without an OCSF place.
@@ -567,6 +569,7 @@ pub fn file_row(a: &FileAccess) -> FileRow {
             path: a.path.clone(),
             name: a.path.rsplit('/').next().unwrap_or_default().to_owned(),
             type_name: a.object_type.clone(),
+            size: a.size.and_then(|v| i64::try_from(v).ok()),
         },
         metadata: metadata(Some(a.operation.clone()), a.log),
         unmapped: FileUnmapped {

@@ -84,6 +84,7 @@ fn events() -> Vec<Event> {
             object_type: None,
             access_mask: Some(0x0012_0089),
             is_directory: Some(false),
+            size: None,
             outcome: Outcome::Success,
         }),
         Event::FileAccess(FileAccess {
@@ -102,6 +103,7 @@ fn events() -> Vec<Event> {
             object_type: Some("File".into()),
             access_mask: Some(u32::MAX),
             is_directory: None,
+            size: None,
             outcome: Outcome::Failure("NT_STATUS_ACCESS_DENIED".into()),
         }),
         Event::Authentication(Authentication {

@@ -208,6 +208,7 @@ impl Mapper {
                     session: r.get("SubjectLogonId").map(str::to_owned),
                     share,
                     is_directory: (id == 5140 || path.is_empty()).then_some(true),
+                    size: None,
                     path,
                     path_is_relative: true,
                     action,
@@ -333,6 +334,7 @@ impl Mapper {
             object_type,
             access_mask: mask,
             is_directory: None,
+            size: None,
             outcome: outcome(r),
         })
     }

@@ -341,6 +341,16 @@ impl EvtxReader {
     }
 }
 
+impl crate::record::FileReader for EvtxReader {
+    fn read_file(
+        &mut self,
+        path: &Path,
+        sink: &mut dyn FnMut(Result<Event, Rejected>),
+    ) -> Result<FileStats, InputError> {
+        EvtxReader::read_file(self, path, sink)
+    }
+}
+
 /// Parses files on worker threads and hands them back in the given order, at most a few files
 /// ahead of the consumer (memory stays bounded by the files in flight).
 pub struct ParseInOrder {

@@ -503,6 +503,7 @@ impl SambaParser {
             object_type: None,
             access_mask,
             is_directory,
+            size: None,
             outcome: body.outcome,
         })))
     }

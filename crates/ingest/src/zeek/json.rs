@@ -6,8 +6,8 @@ use breachscope_model::Event;
 use breachscope_model::time::parse_epoch_seconds;
 use serde::Deserialize;
 
-use super::RawRecord;
 use super::tsv::zeek_time;
+use super::{LogPath, RawRecord};
 use crate::timefmt::parse_rfc3339;
 
 #[derive(Deserialize)]
@@ -92,14 +92,37 @@ fn time_value(v: &serde_json::Value) -> Result<(i64, bool), String> {
     }
 }
 
-/// Parses one JSON line. `Ok(None)` is a record of another Zeek log (skipped). The flag is true
-/// when the timestamp was redacted.
-pub(crate) fn parse(line: &str) -> Result<Option<(Event, bool)>, String> {
+/// A JSON object's values by key (the SMB and NTLM logs, read by name).
+struct JsonFields(serde_json::Map<String, serde_json::Value>);
+
+impl super::smb::Fields for JsonFields {
+    fn text(&self, name: &str) -> Option<Cow<'_, str>> {
+        match self.0.get(name)? {
+            serde_json::Value::String(s) => Some(Cow::Borrowed(s)),
+            serde_json::Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            serde_json::Value::Bool(b) => Some(Cow::Borrowed(if *b { "T" } else { "F" })),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one JSON line into the log it belongs to and its event. `Ok(None)` is a record of
+/// another Zeek log (skipped). The flag is true when the timestamp was redacted.
+pub(crate) fn parse(
+    line: &str,
+    sessions: &mut super::smb::SmbSessions,
+) -> Result<Option<(LogPath, Event, bool)>, String> {
     let rec: JsonRecord<'_> =
         serde_json::from_str(line).map_err(|e| format!("invalid JSON record: {e}"))?;
-    let is_dns = match rec.path.as_deref() {
-        Some("conn") => false,
-        Some("dns") => true,
+    let is_dns = match rec.path.as_deref().map(LogPath::from_name) {
+        Some(LogPath::Conn) => false,
+        Some(LogPath::Dns) => true,
+        Some(path) if path.is_smb() => {
+            let fields: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(line).map_err(|e| format!("invalid JSON record: {e}"))?;
+            let (event, redacted) = super::smb::parse(path, &JsonFields(fields), sessions)?;
+            return Ok(Some((path, event, redacted)));
+        }
         Some(_) => return Ok(None),
         None => rec.query.is_some() || rec.qtype_name.is_some() || rec.trans_id.is_some(),
     };
@@ -141,10 +164,10 @@ pub(crate) fn parse(line: &str) -> Result<Option<(Event, bool)>, String> {
         rtt: rec.rtt.map(|d| seconds_to_micros(d, "rtt")).transpose()?,
         answers: rec.answers.clone().unwrap_or_default(),
     };
-    let event = if is_dns {
-        raw.into_dns()
+    let (path, event) = if is_dns {
+        (LogPath::Dns, raw.into_dns()?)
     } else {
-        raw.into_flow()
-    }?;
-    Ok(Some((event, redacted)))
+        (LogPath::Conn, raw.into_flow()?)
+    };
+    Ok(Some((path, event, redacted)))
 }

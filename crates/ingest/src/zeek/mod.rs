@@ -1,12 +1,14 @@
-//! Zeek logs: `conn.log` and `dns.log`, as TSV or JSON lines.
+//! Zeek logs: `conn.log`, `dns.log` and the SMB logs (`smb_files.log`, `smb_mapping.log`,
+//! `ntlm.log`, see [`smb`]), as TSV or JSON lines.
 //!
 //! [`ZeekParser`] accepts both encodings in one stream: `#`-lines are TSV headers, lines starting
 //! with `{` are JSON records, other lines are TSV data interpreted by the most recent `#fields`
 //! header. Several header blocks in one file (concatenated logs) are honoured, each with its own
-//! `#separator`, `#fields` and `#path`. Logs other than conn and dns (`http`, `ssl`, …) are
-//! skipped and counted as such.
+//! `#separator`, `#fields` and `#path`. Other logs (`http`, `ssl`, …) are skipped and counted as
+//! such.
 
 mod json;
+pub mod smb;
 mod tsv;
 
 use breachscope_model::{DnsQuery, Event, Flow, Micros, Transport};
@@ -22,8 +24,76 @@ pub enum LogPath {
     Conn,
     /// `dns.log`.
     Dns,
+    /// `smb_files.log`.
+    SmbFiles,
+    /// `smb_mapping.log`.
+    SmbMapping,
+    /// `ntlm.log`.
+    Ntlm,
     /// Any other log; its records are skipped.
     Other,
+}
+
+impl LogPath {
+    /// The log a `#path` (or JSON `_path`) names.
+    pub fn from_name(name: &str) -> LogPath {
+        match name {
+            "conn" => LogPath::Conn,
+            "dns" => LogPath::Dns,
+            "smb_files" => LogPath::SmbFiles,
+            "smb_mapping" => LogPath::SmbMapping,
+            "ntlm" => LogPath::Ntlm,
+            _ => LogPath::Other,
+        }
+    }
+
+    /// Whether it is one of the SMB logs (read by [`smb`]).
+    pub fn is_smb(self) -> bool {
+        matches!(
+            self,
+            LogPath::SmbFiles | LogPath::SmbMapping | LogPath::Ntlm
+        )
+    }
+}
+
+/// The Zeek logs breachscope reads, by `#path` name.
+pub const READ_LOGS: [&str; 5] = ["conn", "dns", "smb_files", "smb_mapping", "ntlm"];
+
+/// Whether a file's name is one of the logs breachscope reads, as Zeek and zeekctl name them
+/// (`conn.log`, `dns.12:00:00-13:00:00.log.gz`, `smb_files.log`).
+pub fn is_read_log_name(name: &str) -> bool {
+    READ_LOGS.iter().any(|log| {
+        name.strip_prefix(log)
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// Orders Zeek files for one reader: within each directory (directories kept in the given
+/// order), by the rest of the name after the log's (zeekctl's `HH:MM:SS-HH:MM:SS.log.gz`: by
+/// hour), and for the same hour `ntlm` first, then `smb_mapping`, then the others. SMB file
+/// records then find their connection's account and share, learned from the earlier files,
+/// and the files of one hour stay together (the merge's reorder window is an hour).
+pub fn read_order(paths: &mut [std::path::PathBuf]) {
+    let rank = |p: &std::path::PathBuf| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let (log, rest) = name.split_once('.').unwrap_or((name, ""));
+        let rank = match log {
+            "ntlm" => 0,
+            "smb_mapping" => 1,
+            _ => 2,
+        };
+        (rest.to_owned(), rank)
+    };
+    let mut start = 0;
+    while start < paths.len() {
+        let parent = paths[start].parent().map(std::path::Path::to_path_buf);
+        let mut end = start + 1;
+        while end < paths.len() && paths[end].parent().map(std::path::Path::to_path_buf) == parent {
+            end += 1;
+        }
+        paths[start..end].sort_by_key(rank);
+        start = end;
+    }
 }
 
 /// Line parser for Zeek conn and dns logs (TSV or JSON).
@@ -34,6 +104,8 @@ pub struct ZeekParser {
     first_kind: Option<LogPath>,
     other_records: u64,
     redacted_times: u64,
+    /// What the SMB logs said about connections; kept from one file to the next.
+    smb: smb::SmbSessions,
 }
 
 impl ZeekParser {
@@ -56,7 +128,11 @@ impl ZeekParser {
 
 impl LineParser for ZeekParser {
     fn begin_file(&mut self, _mtime: Option<std::time::SystemTime>) {
-        *self = ZeekParser::default();
+        let smb = std::mem::take(&mut self.smb);
+        *self = ZeekParser {
+            smb,
+            ..ZeekParser::default()
+        };
     }
 
     fn parse_line(&mut self, line: &str, _line_no: u64) -> LineOutcome {
@@ -70,13 +146,10 @@ impl LineParser for ZeekParser {
                 }
                 LineOutcome::Skipped
             }
-            Some(b'{') => match json::parse(line) {
-                Ok(Some((event, redacted))) => {
+            Some(b'{') => match json::parse(line, &mut self.smb) {
+                Ok(Some((path, event, redacted))) => {
                     self.redacted_times += u64::from(redacted);
-                    self.note_kind(match &event {
-                        Event::Dns(_) => LogPath::Dns,
-                        _ => LogPath::Conn,
-                    });
+                    self.note_kind(path);
                     LineOutcome::Event(Box::new(event))
                 }
                 Ok(None) => {
@@ -97,6 +170,18 @@ impl LineParser for ZeekParser {
                         LogPath::Other => {
                             self.other_records += 1;
                             LineOutcome::Skipped
+                        }
+                        path if path.is_smb() => {
+                            match header
+                                .fields(line)
+                                .and_then(|f| smb::parse(path, &f, &mut self.smb))
+                            {
+                                Ok((event, redacted)) => {
+                                    self.redacted_times += u64::from(redacted);
+                                    LineOutcome::Event(Box::new(event))
+                                }
+                                Err(reason) => LineOutcome::Rejected(reason),
+                            }
                         }
                         _ => match header.parse(line) {
                             Ok((event, redacted)) => {
@@ -121,10 +206,11 @@ impl LineParser for ZeekParser {
         }
         if self.other_records > 0 {
             notes.push(format!(
-                "{} records of Zeek logs other than conn and dns were skipped",
+                "{} records of Zeek logs other than conn, dns, smb_files, smb_mapping and ntlm were skipped",
                 self.other_records
             ));
         }
+        notes.extend(self.smb.notes());
         notes
     }
 
@@ -132,6 +218,9 @@ impl LineParser for ZeekParser {
         match self.first_kind {
             Some(LogPath::Dns) => "zeek_dns",
             Some(LogPath::Conn) => "zeek_conn",
+            Some(LogPath::SmbFiles) => "zeek_smb_files",
+            Some(LogPath::SmbMapping) => "zeek_smb_mapping",
+            Some(LogPath::Ntlm) => "zeek_ntlm",
             _ => "zeek_other",
         }
     }
@@ -240,5 +329,45 @@ impl RawRecord<'_> {
             answers: self.answers,
             rtt: self.rtt,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn smb_logs_are_read_after_what_they_need() {
+        let mut paths: Vec<PathBuf> = [
+            "a/conn.log",
+            "a/smb_files.log",
+            "a/smb_mapping.log",
+            "a/ntlm.log",
+            "b/smb_files.10:00:00-11:00:00.log.gz",
+            "b/ntlm.11:00:00-12:00:00.log.gz",
+            "b/ntlm.10:00:00-11:00:00.log.gz",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        read_order(&mut paths);
+        let names: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "a/ntlm.log",
+                "a/smb_mapping.log",
+                "a/conn.log",
+                "a/smb_files.log",
+                "b/ntlm.10:00:00-11:00:00.log.gz",
+                "b/smb_files.10:00:00-11:00:00.log.gz",
+                "b/ntlm.11:00:00-12:00:00.log.gz"
+            ]
+        );
+        assert!(is_read_log_name("smb_files.10:00:00-11:00:00.log.gz"));
+        assert!(is_read_log_name("conn.log"));
+        assert!(!is_read_log_name("connection.log"));
+        assert!(!is_read_log_name("http.log"));
     }
 }

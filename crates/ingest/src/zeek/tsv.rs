@@ -94,16 +94,21 @@ impl Default for PendingHeader {
     }
 }
 
-/// Decodes Zeek's `\xNN` escapes (used in `#separator` and for separators or non-printable bytes
-/// inside values). Invalid escapes are kept as written.
+/// Decodes Zeek's escapes: `\xNN` (used in `#separator` and for separators or non-printable
+/// bytes inside values) and `\\` (a backslash). Invalid escapes are kept as written.
 pub(crate) fn unescape(s: &str) -> String {
-    if !s.contains("\\x") {
+    if !s.contains('\\') {
         return s.to_owned();
     }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+            continue;
+        }
         if bytes[i] == b'\\'
             && bytes.get(i + 1) == Some(&b'x')
             && let Some(v) = bytes
@@ -147,10 +152,13 @@ impl PendingHeader {
             "fields" => {
                 let names: Vec<&str> = value.split(self.separator.as_str()).collect();
                 let columns: Vec<Column> = names.iter().map(|n| Column::from_name(n)).collect();
+                let has = |n: &str| names.contains(&n);
                 let path = match self.path.as_deref() {
-                    Some("conn") => LogPath::Conn,
-                    Some("dns") => LogPath::Dns,
+                    Some(p) if LogPath::from_name(p) != LogPath::Other => LogPath::from_name(p),
                     Some(_) => LogPath::Other,
+                    None if has("share_type") => LogPath::SmbMapping,
+                    None if has("fuid") && has("action") && has("prev_name") => LogPath::SmbFiles,
+                    None if has("username") && has("domainname") => LogPath::Ntlm,
                     None if columns.contains(&Column::Query) => LogPath::Dns,
                     None if columns.contains(&Column::ConnState)
                         || columns.contains(&Column::OrigBytes) =>
@@ -169,6 +177,7 @@ impl PendingHeader {
                     unset_field: self.unset_field.clone(),
                     path: if has_required { path } else { LogPath::Other },
                     columns,
+                    names: names.iter().map(|n| (*n).to_owned()).collect(),
                 });
             }
             _ => {}
@@ -186,6 +195,29 @@ pub struct TsvHeader {
     unset_field: String,
     path: LogPath,
     columns: Vec<Column>,
+    names: Vec<String>,
+}
+
+/// One data line's values by column name (the SMB and NTLM logs, read by name).
+pub(crate) struct TsvFields<'a> {
+    header: &'a TsvHeader,
+    values: Vec<&'a str>,
+}
+
+impl super::smb::Fields for TsvFields<'_> {
+    fn text(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        let i = self.header.names.iter().position(|n| n == name)?;
+        let value = *self.values.get(i)?;
+        if value == self.header.unset_field {
+            None
+        } else if value == self.header.empty_field {
+            Some(std::borrow::Cow::Borrowed(""))
+        } else if value.contains('\\') {
+            Some(std::borrow::Cow::Owned(unescape(value)))
+        } else {
+            Some(std::borrow::Cow::Borrowed(value))
+        }
+    }
 }
 
 fn count(value: &str, field: &str) -> Result<u64, String> {
@@ -230,6 +262,22 @@ impl TsvHeader {
     /// Number of columns a data line must have.
     pub fn field_count(&self) -> usize {
         self.columns.len()
+    }
+
+    /// Splits one data line of this block into its values, read by name.
+    pub(crate) fn fields<'a>(&'a self, line: &'a str) -> Result<TsvFields<'a>, String> {
+        let values: Vec<&str> = line.split(self.separator.as_str()).collect();
+        if values.len() != self.columns.len() {
+            return Err(format!(
+                "expected {} fields as the #fields header says, found {}",
+                self.columns.len(),
+                values.len()
+            ));
+        }
+        Ok(TsvFields {
+            header: self,
+            values,
+        })
     }
 
     /// Parses one data line of this block. The second value is true when the timestamp was

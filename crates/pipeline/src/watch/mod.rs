@@ -30,12 +30,14 @@ pub mod notify;
 pub mod order;
 pub mod sinks;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use breachscope_detect::{DetectConfig, Engine, Severity, correlate};
+use breachscope_ingest::Format;
 use breachscope_ingest::samba::SambaConfig;
 use breachscope_ingest::syslog_listen::ListenSpec;
 use breachscope_model::Micros;
@@ -54,14 +56,19 @@ use sinks::{Delivered, JsonlSink, SyslogSink, WebhookSink};
 /// What to watch.
 #[derive(Debug, Clone, Default)]
 pub struct WatchSources {
-    /// Zeek log directories (a zeekctl spool's `current/` and its archive): the `conn.*` and
-    /// `dns.*` files under them, new ones included.
+    /// Zeek log directories (a zeekctl spool's `current/` and its archive): the `conn.*`, `dns.*`,
+    /// `smb_files.*`, `smb_mapping.*` and `ntlm.*` files under them, new ones included.
     pub zeek_dirs: Vec<PathBuf>,
     /// Samba audit files, each with its rotated siblings (`FILE.1`, `FILE-20250601`,
     /// `FILE.1.gz`), or directories of them.
     pub samba: Vec<PathBuf>,
     /// Directories of `.evtx` files (exported or forwarded), new and grown files read.
     pub evtx_dirs: Vec<PathBuf>,
+    /// Network evidence besides Zeek, files or directories, each file's format told by its
+    /// content: firewall and proxy logs are read as they grow; a packet capture or nfdump file
+    /// once it has not changed for [`QUIET`] (nfdump's `nfcapd.current.*` never: it is renamed
+    /// when complete).
+    pub network: Vec<PathBuf>,
     /// NetFlow v5/v9/IPFIX collectors.
     pub netflow: Vec<SocketAddr>,
     /// Syslog receivers for Samba `full_audit`.
@@ -256,18 +263,86 @@ impl Sinks {
     }
 }
 
+/// How long a packet capture or nfdump file must stay unchanged before `watch` reads it: such
+/// files are read whole, so one still being written would be read again with its new packets.
+pub const QUIET: Duration = Duration::from_secs(10);
+
+/// The network evidence files under `paths` with their formats (told once per path and kept
+/// in `formats`), captures and nfdump files only once quiet.
+fn network_files(
+    paths: &[PathBuf],
+    formats: &mut BTreeMap<PathBuf, Option<Format>>,
+    say: &mut dyn FnMut(WatchEvent<'_>),
+) -> Vec<(PathBuf, Format)> {
+    let mut out = Vec::new();
+    for path in paths {
+        let mut found = Vec::new();
+        if path.is_dir() {
+            walk(path, &mut found, say);
+            found.sort();
+        } else if path.is_file() {
+            found.push(path.clone());
+        }
+        for file in found {
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.starts_with("nfcapd.current") {
+                continue;
+            }
+            let format = match formats.get(&file) {
+                Some(f) => *f,
+                None => match breachscope_ingest::sniff_path(&file) {
+                    // An empty file may be a log about to be written: told later.
+                    Ok(breachscope_ingest::Kind::Empty) | Err(_) => continue,
+                    Ok(kind) => {
+                        let f = match kind {
+                            breachscope_ingest::Kind::Known(f) if f.is_network() => Some(f),
+                            _ => None,
+                        };
+                        formats.insert(file.clone(), f);
+                        f
+                    }
+                },
+            };
+            let Some(format) = format else { continue };
+            if matches!(format, Format::Pcap | Format::Nfcapd) {
+                let quiet = std::fs::metadata(&file)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|m| m.elapsed().ok())
+                    .is_some_and(|age| age >= QUIET);
+                if !quiet {
+                    continue;
+                }
+            }
+            out.push((file, format));
+        }
+    }
+    out
+}
+
 /// The file sources as files, listed again each cycle (new files appear).
-fn list_files(sources: &WatchSources, say: &mut dyn FnMut(WatchEvent<'_>)) -> Sources {
-    let mut out = Sources::default();
+fn list_files(
+    sources: &WatchSources,
+    formats: &mut BTreeMap<PathBuf, Option<Format>>,
+    say: &mut dyn FnMut(WatchEvent<'_>),
+) -> Sources {
+    let mut out = Sources {
+        network: network_files(&sources.network, formats, say),
+        ..Sources::default()
+    };
     for dir in &sources.zeek_dirs {
         let mut found = Vec::new();
         walk(dir, &mut found, say);
         found.retain(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("conn.") || n.starts_with("dns."))
+                .is_some_and(breachscope_ingest::zeek::is_read_log_name)
         });
         found.sort();
+        breachscope_ingest::zeek::read_order(&mut found);
         out.zeek.extend(found);
     }
     for path in &sources.samba {
@@ -541,7 +616,7 @@ fn ingest_files(
     say: &mut dyn FnMut(WatchEvent<'_>),
     on_batch: &mut dyn FnMut(&[breachscope_model::Event]),
 ) -> Result<store_ingest::Summary, PipelineError> {
-    let files = list_files(sources, say);
+    let files = list_files(sources, &mut readers.formats, say);
     store_ingest::ingest_into(
         store,
         &files,

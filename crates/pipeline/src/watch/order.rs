@@ -145,6 +145,7 @@ mod tests {
             object_type: None,
             access_mask: None,
             is_directory: None,
+            size: None,
             outcome: Outcome::Success,
         })
     }

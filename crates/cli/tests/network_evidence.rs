@@ -1,0 +1,180 @@
+//! End to end on a simulated scenario whose evidence is what an organisation without a file
+//! server audit, or without Zeek, keeps: the file server's sessions as Zeek's SMB logs instead
+//! of Samba's audit, the perimeter's sessions as a FortiGate traffic log instead of Zeek's
+//! conn.log. The top incident and its files must be the ones the answer key names.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::breachscope;
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn file_set(v: &serde_json::Value) -> BTreeSet<(String, String)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["share"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = breachscope(args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The scenario's file access seen only on the network (Zeek's ntlm, smb_mapping and
+/// smb_files logs, no Samba audit): the same top incident, the same account and host, and the
+/// intruder's files read equal to the answer key's.
+#[test]
+fn zeek_smb_logs_scope_the_intrusion_without_the_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    run_ok(&[
+        "demo",
+        "--dir",
+        demo.to_str().unwrap(),
+        "--seed",
+        "4",
+        "--zeek-smb-log",
+    ]);
+    let truth = read_json(&demo.join("truth.json"));
+    let out = dir.path().join("out-smb");
+    let stdout = run_ok(&[
+        "investigate",
+        "--zeek",
+        demo.join("zeek").to_str().unwrap(),
+        "--log-tz",
+        truth["time_zone"].as_str().unwrap(),
+        "--detected-at",
+        truth["period"]["end"].as_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stdout.contains("0 rejected, 0 late"), "{stdout}");
+    let report = read_json(&out.join("report.json"));
+    common::assert_valid_report(&report);
+    let top = &report["incidents"][0];
+    let t = &truth["intrusion"];
+    assert_eq!(top["severity"], "critical", "{top}");
+    assert_eq!(top["accounts"], serde_json::json!([t["account"]]));
+    assert_eq!(top["hosts"][0]["ip"], t["host"]["ip"]);
+    assert_eq!(
+        top["hosts"][0]["names"],
+        serde_json::json!([t["host"]["name"]])
+    );
+    let (got, want) = (file_set(&top["files"]), file_set(&t["files"]));
+    assert_eq!(got, want, "the intruder's files, from the network side");
+    // Zeek's SMB logs are inputs of the kind report-v1 names for them, none rejected.
+    let inputs = report["inputs"].as_array().unwrap();
+    let smb = inputs
+        .iter()
+        .filter(|i| i["kind"] == "zeek_smb_files")
+        .count();
+    let named = |log: &str| {
+        inputs
+            .iter()
+            .filter(|i| i["path"].as_str().unwrap().contains(&format!("/{log}.")))
+            .count()
+    };
+    assert_eq!(
+        smb,
+        named("ntlm") + named("smb_mapping") + named("smb_files")
+    );
+    assert!(named("smb_files") > 0);
+    assert!(inputs.iter().all(|i| i["rejected"] == 0));
+}
+
+/// The scenario's perimeter as a FortiGate logs it (no Zeek at all; the file server's audit
+/// as usual): the same top incident as from Zeek's conn.log — severity, host, account, the C2
+/// and exfiltration endpoints and their roles, first evidence to the second (the firewall
+/// states whole-second durations), the same files — and every line read.
+#[test]
+fn a_firewall_log_instead_of_zeek_gives_the_same_top_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    run_ok(&[
+        "demo",
+        "--dir",
+        demo.to_str().unwrap(),
+        "--seed",
+        "4",
+        "--firewall-log",
+    ]);
+    let truth = read_json(&demo.join("truth.json"));
+    let from_zeek = read_json(&demo.join("out/report.json"));
+    let out = dir.path().join("out-fw");
+    let stdout = run_ok(&[
+        "investigate",
+        "--network",
+        demo.join("firewall").to_str().unwrap(),
+        "--samba-audit",
+        demo.join("samba").to_str().unwrap(),
+        "--log-tz",
+        truth["time_zone"].as_str().unwrap(),
+        "--detected-at",
+        truth["period"]["end"].as_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stdout.contains("0 rejected, 0 late"), "{stdout}");
+    let report = read_json(&out.join("report.json"));
+    common::assert_valid_report(&report);
+    let inputs = report["inputs"].as_array().unwrap();
+    let firewall_files = std::fs::read_dir(demo.join("firewall")).unwrap().count();
+    assert_eq!(
+        inputs.iter().filter(|i| i["kind"] == "netflow").count(),
+        firewall_files,
+        "every FortiGate file is an input of report-v1's flow-summary kind"
+    );
+    let (zeek, fw) = (&from_zeek["incidents"][0], &report["incidents"][0]);
+    for field in ["severity", "accounts", "hosts"] {
+        assert_eq!(fw[field], zeek[field], "{field}");
+    }
+    let endpoints = |i: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
+        i["external_endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["ip"].as_str().unwrap().to_owned(), e["roles"].clone()))
+            .collect()
+    };
+    assert_eq!(endpoints(fw), endpoints(zeek));
+    let micros = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_microsecond()
+    };
+    let first = (micros(&fw["first_evidence"]) - micros(&zeek["first_evidence"])).abs();
+    assert!(first <= 1_000_000, "first evidence {first} µs apart");
+    assert_eq!(file_set(&fw["files"]), file_set(&zeek["files"]));
+    assert_eq!(
+        file_set(&fw["files"]),
+        file_set(&truth["intrusion"]["files"])
+    );
+    // The firewall counts IP bytes, headers included: a little more than Zeek's payload.
+    let (b_fw, b_zeek) = (
+        fw["bytes_exfiltrated"].as_f64().unwrap(),
+        zeek["bytes_exfiltrated"].as_f64().unwrap(),
+    );
+    assert!(b_fw >= b_zeek && b_fw <= b_zeek * 1.1, "{b_fw} vs {b_zeek}");
+}

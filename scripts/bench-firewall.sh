@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Firewall and proxy line parsers (PAN-OS TRAFFIC, FortiGate traffic, Cisco ASA built/teardown,
+# Squid native): criterion's `firewall_lines` group (100 000 generated lines per format, parsed
+# into flows in memory, with an in-process newline-count floor), then the shell floor on the
+# same files, written by the bench: `wc -l` and `cat >/dev/null`, best of 5 (page cache warm).
+#
+#   scripts/bench-firewall.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+FIREWALL_BENCH_DIR="$dir" cargo bench -p breachscope-ingest --bench ingest -- firewall_lines \
+  --warm-up-time 1 --measurement-time 3 2>&1 | grep -E '^firewall_lines/|time:|thrpt:'
+best() {
+  local best=999999999999 t0 t1
+  for _ in 1 2 3 4 5; do
+    t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N)
+    (( t1 - t0 < best )) && best=$(( t1 - t0 ))
+  done
+  echo "$best"
+}
+echo "file | bytes | lines | wc -l ms | cat ms"
+for f in "$dir"/*.log; do
+  wc_ns=$(best wc -l "$f")
+  cat_ns=$(best cat "$f")
+  printf '%s | %s | %s | %.2f | %.2f\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(wc -l <"$f")" \
+    "$(echo "$wc_ns / 1000000" | bc -l)" "$(echo "$cat_ns / 1000000" | bc -l)"
+done

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Reading nfcapd files: breachscope's native reader against nfdump on the same bytes, in one run.
+#
+#   scripts/bench-nfcapd.sh [DOUBLINGS]      # default 14: 57 × 2^14 = 933,888 records
+#
+# Needs nfdump (Debian's, 1.7.x) and ../shared/data/netflow. The large file is made by nfdump
+# itself: a real nfcapd file (softflowd's IPFIX export of the Wikipedia trace) is merged with
+# itself DOUBLINGS times (`nfdump -R dir -w`), then recompressed with `-J` (LZO, bzip2, LZ4).
+# Each file is read once by `nfdump -r F -o csv`, `-o raw`, `-o null -q` (decode, no output), and
+# by the `nfcapd_read` example (records, then paired flows). Output to /dev/null; wall-clock
+# seconds by bash's `time`. The example is built in the dev profile (opt-level 2, as the tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DOUBLINGS=${1:-14}
+SRC=../shared/data/netflow/wikipedia_v10.nfcapd
+command -v nfdump >/dev/null || { echo "nfdump not installed"; exit 1; }
+[ -f "$SRC" ] || { echo "$SRC not found"; exit 1; }
+cargo build --quiet -p breachscope-ingest --example nfcapd_read
+TARGET=${CARGO_TARGET_DIR:-target}
+READ="$TARGET/debug/examples/nfcapd_read"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+cp "$SRC" "$WORK/f0"
+chmod u+w "$WORK/f0"
+for i in $(seq 1 "$DOUBLINGS"); do
+  mkdir "$WORK/d"
+  cp "$WORK/f$((i - 1))" "$WORK/d/a"
+  cp "$WORK/f$((i - 1))" "$WORK/d/b"
+  nfdump -R "$WORK/d" -w "$WORK/f$i" >/dev/null
+  rm -rf "$WORK/d" "$WORK/f$((i - 1))"
+done
+BIG="$WORK/big-none"
+mv "$WORK/f$DOUBLINGS" "$BIG"
+for j in 1:lzo 2:bz2 3:lz4; do
+  cp "$BIG" "$WORK/big-${j#*:}"
+  nfdump -J "${j%%:*}" -r "$WORK/big-${j#*:}" >/dev/null
+done
+
+secs() { # command... → wall seconds
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null 2>&1
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }' 
+}
+
+echo "nfdump $(nfdump -V | sed 's/.*Version: //'), $(nproc) cores"
+plain=$(stat -c %s "$WORK/big-none")
+# MB/s is over the uncompressed file's size (the same records), so that the compressions compare;
+# the doubled file repeats its records and compresses far better than real traffic would.
+printf '%-9s %12s %10s  %-28s %9s %12s %12s\n' file bytes records reader seconds records/s "plain MB/s"
+for c in none lzo bz2 lz4; do
+  f="$WORK/big-$c"
+  bytes=$(stat -c %s "$f")
+  records=$("$READ" "$f" | awk -F'\t' '{split($3, a, " "); print a[1]}')
+  theirs=$(nfdump -r "$f" -o null | sed -n 's/^Total flows processed: \([0-9]*\),.*/\1/p')
+  [ "$records" = "$theirs" ] || { echo "$c: breachscope read $records records, nfdump $theirs"; exit 1; }
+  for r in "nfdump -o csv" "nfdump -o raw" "nfdump -o null -q" "breachscope records" "breachscope paired flows"; do
+    case "$r" in
+      "nfdump -o csv") s=$(secs nfdump -r "$f" -o csv) ;;
+      "nfdump -o raw") s=$(secs nfdump -r "$f" -o raw) ;;
+      "nfdump -o null -q") s=$(secs nfdump -r "$f" -o null -q) ;;
+      "breachscope records") s=$(secs "$READ" "$f") ;;
+      "breachscope paired flows") s=$(secs "$READ" --flows "$f") ;;
+    esac
+    printf '%-9s %12d %10d  %-28s %9.3f %12.0f %12.1f\n' "$c" "$bytes" "$records" "$r" "$s" \
+      "$(awk -v n="$records" -v s="$s" 'BEGIN { print n / s }')" \
+      "$(awk -v n="$plain" -v s="$s" 'BEGIN { print n / s / 1e6 }')"
+  done
+done
