@@ -178,3 +178,63 @@ fn a_firewall_log_instead_of_zeek_gives_the_same_top_incident() {
     );
     assert!(b_fw >= b_zeek && b_fw <= b_zeek * 1.1, "{b_fw} vs {b_zeek}");
 }
+
+/// Zeek's test captures and nfdump's files, given together and told apart by content: each
+/// capture gives as many connections as Zeek's baseline conn.log has rows (checksums unchecked
+/// where the capture was taken on a host that offloads them, as the notes say), each nfdump file
+/// its records; OCSF Network Activity for every flow.
+#[test]
+fn captures_and_nfdump_files_are_told_by_content() {
+    let Some(data) = common::shared_data() else {
+        return;
+    };
+    let zeek = data.join("net/zeek");
+    let netflow = data.join("netflow");
+    let (events, summary, stderr) = common::normalize(&[
+        zeek.to_str().unwrap(),
+        netflow.to_str().unwrap(),
+        "--log-tz",
+        "UTC",
+    ]);
+    for capture in [
+        "wikipedia",
+        "ssh",
+        "pop3",
+        "ftp-ipv4",
+        "ftp-bigtransfer",
+        "cisco-fabric-path",
+    ] {
+        let dir = zeek.join(capture);
+        let pcap = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "pcap"))
+            .unwrap();
+        let rows = std::fs::read_to_string(dir.join("baseline.conn.log"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .count() as u64;
+        let entry = common::file_entry(&summary, pcap.file_name().unwrap().to_str().unwrap());
+        assert_eq!(entry["kind"], "pcap", "{capture}");
+        assert_eq!(entry["records"], rows, "{capture}: {entry}");
+        assert_eq!(entry["rejected"], 0);
+    }
+    assert!(
+        stderr.contains("smb2readwrite.pcap: read with checksums unchecked"),
+        "{stderr}"
+    );
+    for name in ["wikipedia_v9.nfcapd", "smb2_v10.nfcapd"] {
+        let entry = common::file_entry(&summary, name);
+        assert_eq!(entry["kind"], "nfcapd");
+        let csv_rows = std::fs::read_to_string(netflow.join(name.replace(".nfcapd", ".nfdump.csv")))
+            .unwrap()
+            .lines()
+            .filter(|l| l.split(',').count() > 10 && !l.starts_with("ts,"))
+            .count() as u64;
+        assert_eq!(entry["records"], csv_rows, "{name}");
+    }
+    // Baseline logs and softflowd's text are not evidence breachscope reads as flows.
+    let flows = events.iter().filter(|e| e["class_uid"] == 4001).count();
+    assert!(flows > 144 + 100, "{flows}");
+}

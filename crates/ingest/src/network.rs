@@ -47,7 +47,7 @@ impl NetworkReader {
         Some(match format {
             Format::Zeek | Format::Samba | Format::Evtx => return None,
             Format::Nfcapd => NetworkReader::Files(Box::new(NfcapdFiles)),
-            Format::Pcap => return None,
+            Format::Pcap => NetworkReader::Files(Box::new(PcapFiles)),
             Format::PanOs => NetworkReader::Lines(Box::new(PanosParser::new(firewall()))),
             Format::FortiGate => NetworkReader::Lines(Box::new(FortigateParser::new(firewall()))),
             Format::CiscoAsa => NetworkReader::Lines(Box::new(CiscoAsaParser::new(firewall()))),
@@ -88,5 +88,74 @@ impl FileReader for NfcapdFiles {
             sink(item);
         }
         Ok(flows.finish())
+    }
+}
+
+/// Packet captures into connections with Zeek's semantics. Checksums are checked as Zeek does,
+/// unless more than a tenth of a file's packets fail theirs: corruption on the wire is rare (well
+/// under one packet in a hundred), while a capture taken on a host that offloads checksums to
+/// its network card has every packet that host sent fail (about half). Such a file is read again
+/// with checksums unchecked (as `zeek -C`), and its notes say so.
+struct PcapFiles;
+
+/// One reading of a capture: its events and rejections, its counts, and how many of its packets
+/// failed their checksums out of how many.
+struct CaptureRead {
+    items: Vec<Result<Event, Rejected>>,
+    stats: FileStats,
+    bad_sums: u64,
+    packets: u64,
+}
+
+impl PcapFiles {
+    fn read(path: &Path, validate_checksums: bool) -> Result<CaptureRead, InputError> {
+        use crate::pcap::{CaptureError, CaptureReader, ConnOptions};
+        let mut reader = CaptureReader::open_with(path, ConnOptions { validate_checksums })
+            .map_err(|e| match e {
+                CaptureError::Input(e) => e,
+                other => InputError::Io {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, other.to_string()),
+                },
+            })?;
+        let items: Vec<_> = reader.by_ref().collect();
+        let stats = reader.stats();
+        let bad_sums: u64 = stats
+            .unused
+            .iter()
+            .filter(|(r, _)| r.contains("checksum"))
+            .map(|(_, n)| n)
+            .sum();
+        let packets = stats.packets;
+        Ok(CaptureRead {
+            items,
+            stats: reader.finish(),
+            bad_sums,
+            packets,
+        })
+    }
+}
+
+impl FileReader for PcapFiles {
+    fn read_file(
+        &mut self,
+        path: &Path,
+        sink: &mut dyn FnMut(Result<Event, Rejected>),
+    ) -> Result<FileStats, InputError> {
+        let mut read = Self::read(path, true)?;
+        if read.bad_sums * 10 > read.packets {
+            let (bad_sums, packets) = (read.bad_sums, read.packets);
+            read = Self::read(path, false)?;
+            read.stats.notes.insert(
+                0,
+                format!(
+                    "read with checksums unchecked (as zeek -C): {bad_sums} of {packets} packets failed theirs, as a capture taken on a host that offloads checksums to its network card does"
+                ),
+            );
+        }
+        for item in read.items {
+            sink(item);
+        }
+        Ok(read.stats)
     }
 }

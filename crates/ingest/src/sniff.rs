@@ -130,7 +130,7 @@ pub fn sniff_path(path: &Path) -> io::Result<Kind> {
     if crate::evtx::is_evtx(&head) {
         return Ok(Kind::Known(Format::Evtx));
     }
-    if is_capture(&head) {
+    if crate::pcap::is_capture(&head) {
         return Ok(Kind::Known(Format::Pcap));
     }
     if crate::nfcapd::is_nfcapd(&head) {
@@ -143,25 +143,6 @@ pub fn sniff_path(path: &Path) -> io::Result<Kind> {
         head.len()
     };
     Ok(sniff_text(&String::from_utf8_lossy(&head[..cut])))
-}
-
-/// Whether `head` starts like a packet capture: libpcap (either byte order, micro- or
-/// nanosecond times) or pcapng (a Section Header Block).
-pub fn is_capture(head: &[u8]) -> bool {
-    let Some(magic) = head.get(0..4) else {
-        return false;
-    };
-    matches!(
-        magic,
-        [0xd4, 0xc3, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0xc3, 0xd4]
-            | [0x4d, 0x3c, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0x3c, 0x4d]
-    ) || (magic == [0x0a, 0x0d, 0x0d, 0x0a]
-        && matches!(
-            head.get(8..12),
-            Some([0x4d, 0x3c, 0x2b, 0x1a] | [0x1a, 0x2b, 0x3c, 0x4d])
-        ))
 }
 
 /// Which Zeek log a file holds (`conn`, `dns`, or another log's `#path`), from its first
@@ -238,15 +219,15 @@ mod tests {
             Kind::Known(Format::Squid)
         );
         assert_eq!(sniff_text("\n\n"), Kind::Empty);
-        assert!(is_capture(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]));
-        assert!(is_capture(&[0x4d, 0x3c, 0xb2, 0xa1]));
-        assert!(is_capture(&[
+        assert!(crate::pcap::is_capture(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]));
+        assert!(crate::pcap::is_capture(&[0x4d, 0x3c, 0xb2, 0xa1]));
+        assert!(crate::pcap::is_capture(&[
             0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a
         ]));
-        assert!(!is_capture(&[
+        assert!(!crate::pcap::is_capture(&[
             0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 1, 2, 3, 4
         ]));
-        assert!(!is_capture(b"#sep"));
+        assert!(!crate::pcap::is_capture(b"#sep"));
         assert_eq!(
             sniff_text(
                 "# Notes\n\nA line of prose.\n[2026/11/28 03:47:21.158569,  0, pid=1]   x\n"
