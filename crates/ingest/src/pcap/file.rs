@@ -97,16 +97,21 @@ pub struct FileCounts {
 
 /// Whether `head` (the first bytes of a file) starts like a pcap or pcapng capture.
 pub fn is_capture(head: &[u8]) -> bool {
-    matches!(
-        head.get(0..4),
+    match head.get(0..4) {
         Some(
             [0xd4, 0xc3, 0xb2, 0xa1]
-                | [0xa1, 0xb2, 0xc3, 0xd4]
-                | [0x4d, 0x3c, 0xb2, 0xa1]
-                | [0xa1, 0xb2, 0x3c, 0x4d]
-                | [0x0a, 0x0d, 0x0d, 0x0a]
-        )
-    )
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d],
+        ) => true,
+        // pcapng's Section Header Block type is "\n\r\r\n", which text can begin with too: its
+        // byte-order magic must follow.
+        Some([0x0a, 0x0d, 0x0d, 0x0a]) => matches!(
+            head.get(8..12),
+            Some([0x4d, 0x3c, 0x2b, 0x1a] | [0x1a, 0x2b, 0x3c, 0x4d])
+        ),
+        _ => false,
+    }
 }
 
 /// Reads packet records one at a time from `R`.
@@ -167,7 +172,8 @@ impl<R: Read> CaptureFile<R> {
             offset: 0,
             message: e.to_string(),
         })?;
-        if got < 4 || !is_capture(&head) {
+        // The pcapng byte-order magic is checked where the section header block is read.
+        if got < 4 || !(is_capture(&head) || head == [0x0a, 0x0d, 0x0d, 0x0a]) {
             return Err(FileError::Magic);
         }
         let mut file = CaptureFile {

@@ -96,8 +96,8 @@ fn time_value(v: &serde_json::Value) -> Result<(i64, bool), String> {
 struct JsonFields(serde_json::Map<String, serde_json::Value>);
 
 impl super::smb::Fields for JsonFields {
-    fn text(&self, name: &str) -> Option<Cow<'_, str>> {
-        match self.0.get(name)? {
+    fn text(&self, field: super::smb::Field) -> Option<Cow<'_, str>> {
+        match self.0.get(field.name())? {
             serde_json::Value::String(s) => Some(Cow::Borrowed(s)),
             serde_json::Value::Number(n) => Some(Cow::Owned(n.to_string())),
             serde_json::Value::Bool(b) => Some(Cow::Borrowed(if *b { "T" } else { "F" })),

@@ -34,11 +34,76 @@ use super::tsv::zeek_time;
 /// Sessions remembered at most; past this the oldest knowledge is forgotten (counted).
 const MAX_REMEMBERED: usize = 1 << 20;
 
-/// A record's fields by Zeek name, from a TSV line or a JSON object. `None` when the field is
-/// absent or unset; the empty value is `Some("")`.
+/// The fields of the SMB and NTLM logs breachscope reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    Ts,
+    Uid,
+    OrigH,
+    OrigP,
+    RespH,
+    RespP,
+    Action,
+    Name,
+    Path,
+    PrevName,
+    Size,
+    ShareType,
+    Username,
+    Hostname,
+    Domainname,
+    Success,
+}
+
+impl Field {
+    /// Every field, in the order of their discriminants.
+    pub(crate) const ALL: [Field; 16] = [
+        Field::Ts,
+        Field::Uid,
+        Field::OrigH,
+        Field::OrigP,
+        Field::RespH,
+        Field::RespP,
+        Field::Action,
+        Field::Name,
+        Field::Path,
+        Field::PrevName,
+        Field::Size,
+        Field::ShareType,
+        Field::Username,
+        Field::Hostname,
+        Field::Domainname,
+        Field::Success,
+    ];
+
+    /// Zeek's name of the field.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Field::Ts => "ts",
+            Field::Uid => "uid",
+            Field::OrigH => "id.orig_h",
+            Field::OrigP => "id.orig_p",
+            Field::RespH => "id.resp_h",
+            Field::RespP => "id.resp_p",
+            Field::Action => "action",
+            Field::Name => "name",
+            Field::Path => "path",
+            Field::PrevName => "prev_name",
+            Field::Size => "size",
+            Field::ShareType => "share_type",
+            Field::Username => "username",
+            Field::Hostname => "hostname",
+            Field::Domainname => "domainname",
+            Field::Success => "success",
+        }
+    }
+}
+
+/// A record's fields, from a TSV line or a JSON object. `None` when the field is absent or
+/// unset; the empty value is `Some("")`.
 pub(crate) trait Fields {
     /// The field's value as text.
-    fn text(&self, name: &str) -> Option<Cow<'_, str>>;
+    fn text(&self, field: Field) -> Option<Cow<'_, str>>;
 }
 
 /// Who authenticated on a connection: the account and the workstation name NTLM gave.
@@ -65,6 +130,8 @@ pub(crate) struct SmbSessions {
     pub without_share: u64,
     /// Times the remembered sessions were forgotten for room.
     pub forgotten: u64,
+    /// The last server's address as text (records come in runs of one server).
+    last_server: Option<(IpAddr, String)>,
 }
 
 impl SmbSessions {
@@ -94,6 +161,18 @@ impl SmbSessions {
         }
         self.without_account += 1;
         (String::new(), None)
+    }
+
+    /// A server's address as text, formatted once per run of records of one server.
+    fn server_name(&mut self, server: IpAddr) -> String {
+        match &self.last_server {
+            Some((ip, text)) if *ip == server => text.clone(),
+            _ => {
+                let text = server.to_string();
+                self.last_server = Some((server, text.clone()));
+                text
+            }
+        }
     }
 
     /// Notes for the user about joins that could not be made.
@@ -127,17 +206,20 @@ impl SmbSessions {
     }
 }
 
-fn required<'f>(f: &'f dyn Fields, name: &str) -> Result<Cow<'f, str>, String> {
-    f.text(name).ok_or_else(|| format!("missing {name}"))
+fn required(f: &dyn Fields, field: Field) -> Result<Cow<'_, str>, String> {
+    f.text(field)
+        .ok_or_else(|| format!("missing {}", field.name()))
 }
 
-fn address(f: &dyn Fields, name: &str) -> Result<IpAddr, String> {
-    let text = required(f, name)?;
-    breachscope_model::net::parse_ip(&text).ok_or_else(|| format!("{name} is not an IP address"))
+fn address(f: &dyn Fields, field: Field) -> Result<IpAddr, String> {
+    let text = required(f, field)?;
+    breachscope_model::net::parse_ip(&text)
+        .ok_or_else(|| format!("{} is not an IP address", field.name()))
 }
 
-fn port(f: &dyn Fields, name: &str) -> Result<Option<u16>, String> {
-    f.text(name)
+fn port(f: &dyn Fields, field: Field) -> Result<Option<u16>, String> {
+    let name = field.name();
+    f.text(field)
         .map(|p| {
             p.parse::<u16>()
                 .map_err(|_| format!("{name} is not a port"))
@@ -146,7 +228,7 @@ fn port(f: &dyn Fields, name: &str) -> Result<Option<u16>, String> {
 }
 
 fn time(f: &dyn Fields) -> Result<(Micros, bool), String> {
-    zeek_time(required(f, "ts")?.as_bytes())
+    zeek_time(required(f, Field::Ts)?.as_bytes())
 }
 
 /// The share name of a UNC tree path (`\\server\share` → `share`), lower-case.
@@ -199,24 +281,24 @@ pub(crate) fn parse(
     sessions: &mut SmbSessions,
 ) -> Result<(Event, bool), String> {
     let (time, redacted) = time(f)?;
-    let client = address(f, "id.orig_h")?;
-    let server = address(f, "id.resp_h")?;
-    let client_port = port(f, "id.orig_p")?;
-    let server_port = port(f, "id.resp_p")?;
-    let uid = f.text("uid");
+    let client = address(f, Field::OrigH)?;
+    let server = address(f, Field::RespH)?;
+    let client_port = port(f, Field::OrigP)?;
+    let server_port = port(f, Field::RespP)?;
+    let uid = f.text(Field::Uid);
     let event = match path {
         LogPath::Ntlm => {
-            let user = f.text("username").filter(|u| !u.is_empty());
+            let user = f.text(Field::Username).filter(|u| !u.is_empty());
             let account = match &user {
-                Some(u) => normalize_account(f.text("domainname").as_deref(), u),
+                Some(u) => normalize_account(f.text(Field::Domainname).as_deref(), u),
                 None => String::new(),
             };
-            let outcome = match f.text("success").as_deref() {
+            let outcome = match f.text(Field::Success).as_deref() {
                 Some("F") | Some("false") => Outcome::Failure("NTLM authentication failed".into()),
                 _ => Outcome::Success,
             };
             let workstation = f
-                .text("hostname")
+                .text(Field::Hostname)
                 .filter(|h| !h.is_empty())
                 .map(|h| h.to_lowercase());
             if outcome.is_success() && !account.is_empty() {
@@ -244,12 +326,12 @@ pub(crate) fn parse(
             })
         }
         LogPath::SmbMapping => {
-            let tree = required(f, "path")?;
+            let tree = required(f, Field::Path)?;
             let share = share_of(&tree);
             if share.is_empty() {
                 return Err("path names no share".into());
             }
-            let pipe = f.text("share_type").is_some_and(|t| t == "PIPE");
+            let pipe = f.text(Field::ShareType).is_some_and(|t| t == "PIPE");
             if !pipe && let Some(uid) = &uid {
                 if sessions.share_by_uid.len() >= MAX_REMEMBERED {
                     sessions.share_by_uid.clear();
@@ -260,7 +342,7 @@ pub(crate) fn parse(
             let (account, client_name) = sessions.who(uid.as_deref(), (client, server));
             Event::FileAccess(FileAccess {
                 time,
-                server: Some(server.to_string()),
+                server: Some(sessions.server_name(server)),
                 account,
                 client_ip: Some(client),
                 client_name,
@@ -279,10 +361,10 @@ pub(crate) fn parse(
             })
         }
         _ => {
-            let action = required(f, "action")?;
-            let name = f.text("name");
-            let prev_name = f.text("prev_name");
-            let share = match f.text("path") {
+            let action = required(f, Field::Action)?;
+            let name = f.text(Field::Name);
+            let prev_name = f.text(Field::PrevName);
+            let share = match f.text(Field::Path) {
                 Some(tree) => share_of(&tree),
                 None => match uid.as_deref().and_then(|u| sessions.share_by_uid.get(u)) {
                     Some(s) => s.clone(),
@@ -304,7 +386,7 @@ pub(crate) fn parse(
                 _ => path,
             };
             let size = f
-                .text("size")
+                .text(Field::Size)
                 .map(|s| {
                     s.parse::<u64>()
                         .map_err(|_| "size is not a count".to_owned())
@@ -313,7 +395,7 @@ pub(crate) fn parse(
             let (account, client_name) = sessions.who(uid.as_deref(), (client, server));
             Event::FileAccess(FileAccess {
                 time,
-                server: Some(server.to_string()),
+                server: Some(sessions.server_name(server)),
                 account,
                 client_ip: Some(client),
                 client_name,
@@ -342,10 +424,10 @@ mod tests {
     struct Map(Vec<(&'static str, &'static str)>);
 
     impl Fields for Map {
-        fn text(&self, name: &str) -> Option<Cow<'_, str>> {
+        fn text(&self, field: Field) -> Option<Cow<'_, str>> {
             self.0
                 .iter()
-                .find(|(k, _)| *k == name)
+                .find(|(k, _)| *k == field.name())
                 .map(|(_, v)| Cow::Borrowed(*v))
         }
     }

@@ -177,7 +177,8 @@ impl PendingHeader {
                     unset_field: self.unset_field.clone(),
                     path: if has_required { path } else { LogPath::Other },
                     columns,
-                    names: names.iter().map(|n| (*n).to_owned()).collect(),
+                    smb_columns: super::smb::Field::ALL
+                        .map(|f| names.iter().position(|n| *n == f.name())),
                 });
             }
             _ => {}
@@ -195,7 +196,8 @@ pub struct TsvHeader {
     unset_field: String,
     path: LogPath,
     columns: Vec<Column>,
-    names: Vec<String>,
+    /// The column of each SMB/NTLM field ([`super::smb::Field`]), where the header has it.
+    smb_columns: [Option<usize>; 16],
 }
 
 /// One data line's values by column name (the SMB and NTLM logs, read by name).
@@ -205,8 +207,8 @@ pub(crate) struct TsvFields<'a> {
 }
 
 impl super::smb::Fields for TsvFields<'_> {
-    fn text(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
-        let i = self.header.names.iter().position(|n| n == name)?;
+    fn text(&self, field: super::smb::Field) -> Option<std::borrow::Cow<'_, str>> {
+        let i = self.header.smb_columns[field as usize]?;
         let value = *self.values.get(i)?;
         if value == self.header.unset_field {
             None
@@ -266,7 +268,17 @@ impl TsvHeader {
 
     /// Splits one data line of this block into its values, read by name.
     pub(crate) fn fields<'a>(&'a self, line: &'a str) -> Result<TsvFields<'a>, String> {
-        let values: Vec<&str> = line.split(self.separator.as_str()).collect();
+        let mut values: Vec<&str> = Vec::with_capacity(self.columns.len());
+        match self.separator.as_bytes() {
+            [sep] => {
+                let mut start = 0;
+                for end in memchr_iter(*sep, line.as_bytes()).chain(std::iter::once(line.len())) {
+                    values.push(&line[start..end]);
+                    start = end + 1;
+                }
+            }
+            _ => values.extend(line.split(self.separator.as_str())),
+        }
         if values.len() != self.columns.len() {
             return Err(format!(
                 "expected {} fields as the #fields header says, found {}",
