@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -11,16 +13,7 @@ use breachscope_ingest::netflow::{Collector, FlowRecord, Pairer};
 use breachscope_ingest::pcap::udp_datagrams;
 
 fn vectors() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/netflow");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found (real evidence lives beside the repository)",
-            dir.display()
-        );
-        None
-    }
+    common::shared_data("netflow")
 }
 
 /// A record as both sides print it: addresses, ports, protocol, packets, bytes.

@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,16 +20,7 @@ use breachscope_ingest::pcap::udp_datagrams;
 use breachscope_model::{Event, Flow};
 
 fn vectors() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/netflow");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found (real evidence lives beside the repository)",
-            dir.display()
-        );
-        None
-    }
+    common::shared_data("netflow")
 }
 
 fn nfcapd_files(dir: &Path) -> Vec<PathBuf> {

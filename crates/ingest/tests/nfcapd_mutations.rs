@@ -17,16 +17,7 @@ use breachscope_ingest::nfcapd::NfcapdReader;
 use breachscope_ingest::record::Unit;
 
 fn vectors() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/netflow");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found (real evidence lives beside the repository)",
-            dir.display()
-        );
-        None
-    }
+    common::shared_data("netflow")
 }
 
 /// The reference files, and nfdump's compressed copies of them when it is installed.

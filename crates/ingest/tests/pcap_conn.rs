@@ -1,11 +1,13 @@
 //! Connections read from Zeek's test captures, compared field by field with Zeek's own
-//! `conn.log` baselines (`/work/shared/data/net/zeek`, or `$BREACHSCOPE_NET_DATA`). Rows are
+//! `conn.log` baselines (`../shared/data/net/zeek` beside the repository). Rows are
 //! matched by 5-tuple and protocol, in order for repeats; `ts` is masked in the baselines, so
 //! it is checked against the capture's first packet time range instead; `uid` is never
 //! compared. Prints per capture matched/total and every difference. Skips (passes) when the
 //! data is absent.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,10 +16,7 @@ use breachscope_ingest::pcap::{CaptureReader, ConnOptions};
 use breachscope_model::{Event, Flow, Transport};
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("BREACHSCOPE_NET_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/data/net/zeek"));
-    dir.is_dir().then_some(dir)
+    common::shared_data("net/zeek")
 }
 
 /// One baseline row: the fields by name.
@@ -279,7 +278,6 @@ fn compare(dir: &Path, name: &str, pcap: &str, log: &str, opts: ConnOptions) -> 
 #[test]
 fn conns_match_zeek_baselines() {
     let Some(dir) = data_dir() else {
-        println!("skipped: no Zeek test data (set BREACHSCOPE_NET_DATA)");
         return;
     };
     let zeek = ConnOptions::default();

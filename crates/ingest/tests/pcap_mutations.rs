@@ -7,15 +7,12 @@
 
 mod common;
 
-use std::path::PathBuf;
 
 use breachscope_ingest::pcap::{ConnOptions, FileError, flows_of_bytes};
 use common::Rng;
 
 fn samples() -> Vec<Vec<u8>> {
-    let dir = std::env::var_os("BREACHSCOPE_NET_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/data/net/zeek"));
+    let dir = common::shared_data("net/zeek").unwrap_or_default();
     let mut out = Vec::new();
     for f in [
         "wikipedia/wikipedia.pcap",

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -13,16 +15,7 @@ use breachscope_ingest::{FileStats, open_reader};
 use breachscope_model::{Event, FileAccess, FileAction};
 
 fn captures() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/net/zeek");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} not found (real evidence lives beside the repository)",
-            dir.display()
-        );
-        None
-    }
+    common::shared_data("net/zeek")
 }
 
 fn read(paths: &[&Path]) -> (Vec<Event>, Vec<FileStats>) {

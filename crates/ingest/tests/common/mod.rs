@@ -20,3 +20,20 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// A folder of the real evidence beside the repository (`../shared/data/<sub>`), or `None` with
+/// the reason printed: a clone without it skips the tests on real evidence, never fails them.
+pub fn shared_data(sub: &str) -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(sub);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: {} not found (real evidence lives beside the repository)",
+            dir.display()
+        );
+        None
+    }
+}
