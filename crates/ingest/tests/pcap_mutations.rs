@@ -7,7 +7,6 @@
 
 mod common;
 
-
 use breachscope_ingest::pcap::{ConnOptions, FileError, flows_of_bytes};
 use common::Rng;
 

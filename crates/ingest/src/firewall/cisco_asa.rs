@@ -623,7 +623,7 @@ impl LineParser for CiscoAsaParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use breachscope_model::Flow;
+    use crate::firewall::test_support::{flow, rejected};
 
     fn parser() -> CiscoAsaParser {
         let mut p = CiscoAsaParser::new(FirewallConfig {
@@ -635,23 +635,6 @@ mod tests {
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_083_200),
         ));
         p
-    }
-
-    fn flow(outcome: LineOutcome) -> Flow {
-        match outcome {
-            LineOutcome::Event(e) => match *e {
-                Event::Flow(f) => f,
-                other => panic!("not a flow: {other:?}"),
-            },
-            other => panic!("not an event: {other:?}"),
-        }
-    }
-
-    fn rejected(outcome: LineOutcome) -> String {
-        match outcome {
-            LineOutcome::Rejected(r) => r,
-            other => panic!("not rejected: {other:?}"),
-        }
     }
 
     fn sock(s: &str, port: u16) -> Socket {

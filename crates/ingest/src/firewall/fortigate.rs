@@ -387,8 +387,7 @@ impl LineParser for FortigateParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use breachscope_model::Flow;
-    use std::net::IpAddr;
+    use crate::firewall::test_support::{flow, ip, rejected};
 
     /// FortiOS 6.2/7.x forward-traffic sample (7.2.13 Administration Guide, "Sample logs by
     /// log type"), eventtime in nanoseconds.
@@ -403,27 +402,6 @@ mod tests {
             log_tz: jiff::tz::TimeZone::get("Asia/Tokyo").unwrap(),
             year: None,
         })
-    }
-
-    fn flow(outcome: LineOutcome) -> Flow {
-        match outcome {
-            LineOutcome::Event(e) => match *e {
-                Event::Flow(f) => f,
-                other => panic!("not a flow: {other:?}"),
-            },
-            other => panic!("not an event: {other:?}"),
-        }
-    }
-
-    fn rejected(outcome: LineOutcome) -> String {
-        match outcome {
-            LineOutcome::Rejected(r) => r,
-            other => panic!("not rejected: {other:?}"),
-        }
-    }
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
     }
 
     #[test]

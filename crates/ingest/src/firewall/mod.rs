@@ -251,6 +251,40 @@ pub(crate) fn zone_label(tz: &TimeZone) -> String {
     breachscope_model::zone::zone_name(tz).unwrap_or_else(|| "the machine's zone".to_owned())
 }
 
+/// What the parsers' tests share: an outcome taken apart, an address parsed.
+#[cfg(test)]
+pub(crate) mod test_support {
+    #![allow(clippy::unwrap_used)]
+
+    use breachscope_model::{Event, Flow};
+
+    use crate::record::LineOutcome;
+
+    /// The flow a line became (panics otherwise).
+    pub(crate) fn flow(outcome: LineOutcome) -> Flow {
+        match outcome {
+            LineOutcome::Event(e) => match *e {
+                Event::Flow(f) => f,
+                other => panic!("not a flow: {other:?}"),
+            },
+            other => panic!("not an event: {other:?}"),
+        }
+    }
+
+    /// Why a line was rejected (panics otherwise).
+    pub(crate) fn rejected(outcome: LineOutcome) -> String {
+        match outcome {
+            LineOutcome::Rejected(r) => r,
+            other => panic!("not rejected: {other:?}"),
+        }
+    }
+
+    /// An address from its text.
+    pub(crate) fn ip(s: &str) -> std::net::IpAddr {
+        s.parse().unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -381,8 +381,8 @@ impl LineParser for PanosParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use breachscope_model::{Flow, Transport};
-    use std::net::IpAddr;
+    use crate::firewall::test_support::{flow, ip, rejected};
+    use breachscope_model::Transport;
 
     /// PAN-OS 10.x/11.x record (115 fields), third-party sample (Curtin, via the
     /// `redmojo7/palo_alto_random_20_logs` data set), with an RFC 3164 relay header.
@@ -398,27 +398,6 @@ mod tests {
             log_tz: jiff::tz::TimeZone::get(tz).unwrap(),
             year: None,
         })
-    }
-
-    fn flow(outcome: LineOutcome) -> Flow {
-        match outcome {
-            LineOutcome::Event(e) => match *e {
-                Event::Flow(f) => f,
-                other => panic!("not a flow: {other:?}"),
-            },
-            other => panic!("not an event: {other:?}"),
-        }
-    }
-
-    fn rejected(outcome: LineOutcome) -> String {
-        match outcome {
-            LineOutcome::Rejected(r) => r,
-            other => panic!("not rejected: {other:?}"),
-        }
-    }
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
     }
 
     fn utc(s: &str) -> Micros {

@@ -258,29 +258,7 @@ impl LineParser for SquidParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use breachscope_model::Flow;
-    use std::net::IpAddr;
-
-    fn flow(outcome: LineOutcome) -> Flow {
-        match outcome {
-            LineOutcome::Event(e) => match *e {
-                Event::Flow(f) => f,
-                other => panic!("not a flow: {other:?}"),
-            },
-            other => panic!("not an event: {other:?}"),
-        }
-    }
-
-    fn rejected(outcome: LineOutcome) -> String {
-        match outcome {
-            LineOutcome::Rejected(r) => r,
-            other => panic!("not rejected: {other:?}"),
-        }
-    }
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().unwrap()
-    }
+    use crate::firewall::test_support::{flow, ip, rejected};
 
     const GET: &str = "1717430400.123    245 192.168.1.20 TCP_MISS/200 5120 GET http://example.com/index.html - HIER_DIRECT/93.184.216.34 text/html";
     const CONNECT: &str = "1717430401.456  60012 192.168.1.20 TCP_TUNNEL/200 48213 CONNECT www.example.org:443 alice HIER_DIRECT/93.184.215.14 -";
