@@ -347,6 +347,59 @@ pub fn run(args: &NormalizeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where a file's records go: events written as OCSF (unless only counted), the first
+/// rejections printed; the first write error kept for the end of the file.
+struct EventSink<'a, W: Write> {
+    ctx: &'a OcsfContext,
+    count_only: bool,
+    out: &'a mut W,
+    bar: &'a ProgressBar,
+    printed: u64,
+    write_error: Option<io::Error>,
+}
+
+impl<'a, W: Write> EventSink<'a, W> {
+    fn new(ctx: &'a OcsfContext, count_only: bool, out: &'a mut W, bar: &'a ProgressBar) -> Self {
+        EventSink {
+            ctx,
+            count_only,
+            out,
+            bar,
+            printed: 0,
+            write_error: None,
+        }
+    }
+
+    fn take(&mut self, item: Result<breachscope_model::Event, breachscope_ingest::Rejected>) {
+        match item {
+            Ok(event) => {
+                if !self.count_only
+                    && self.write_error.is_none()
+                    && let Err(e) = write_event(self.out, &event, self.ctx)
+                {
+                    self.write_error = Some(e);
+                }
+            }
+            Err(rejected) => {
+                if self.printed < REJECTS_PRINTED_PER_FILE {
+                    self.bar
+                        .suspend(|| eprintln!("breachscope: rejected: {rejected}"));
+                }
+                self.printed += 1;
+            }
+        }
+    }
+
+    /// The file's counts, once its events are out (or the write error that stopped them).
+    fn finish(self, stats: FileStats) -> Result<FileStats> {
+        if let Some(e) = self.write_error {
+            return Err(e).context("writing events to standard output");
+        }
+        report_file_end(&stats, self.bar);
+        Ok(stats)
+    }
+}
+
 fn read_file<P: LineParser + ?Sized, W: Write>(
     path: &Path,
     parser: &mut P,
@@ -356,25 +409,15 @@ fn read_file<P: LineParser + ?Sized, W: Write>(
     bar: &ProgressBar,
 ) -> Result<FileStats> {
     let mut reader = open_reader(path, parser)?;
-    let mut printed = 0u64;
+    let mut sink = EventSink::new(ctx, count_only, out, bar);
     for item in reader.by_ref() {
-        match item {
-            Ok(event) => {
-                if !count_only {
-                    write_event(out, &event, ctx).context("writing events to standard output")?;
-                }
-            }
-            Err(rejected) => {
-                if printed < REJECTS_PRINTED_PER_FILE {
-                    bar.suspend(|| eprintln!("breachscope: rejected: {rejected}"));
-                }
-                printed += 1;
-            }
+        sink.take(item);
+        if sink.write_error.is_some() {
+            break;
         }
     }
     let stats = reader.finish();
-    report_file_end(&stats, bar);
-    Ok(stats)
+    sink.finish(stats)
 }
 
 /// Reads one file of a format read whole (captures, nfdump files), writing its events.
@@ -386,29 +429,9 @@ fn read_whole<W: Write>(
     out: &mut W,
     bar: &ProgressBar,
 ) -> Result<FileStats> {
-    let mut printed = 0u64;
-    let mut write_error = None;
-    let stats = reader.read_file(path, &mut |item| match item {
-        Ok(event) => {
-            if !count_only
-                && write_error.is_none()
-                && let Err(e) = write_event(out, &event, ctx)
-            {
-                write_error = Some(e);
-            }
-        }
-        Err(rejected) => {
-            if printed < REJECTS_PRINTED_PER_FILE {
-                bar.suspend(|| eprintln!("breachscope: rejected: {rejected}"));
-            }
-            printed += 1;
-        }
-    })?;
-    if let Some(e) = write_error {
-        return Err(e).context("writing events to standard output");
-    }
-    report_file_end(&stats, bar);
-    Ok(stats)
+    let mut sink = EventSink::new(ctx, count_only, out, bar);
+    let stats = reader.read_file(path, &mut |item| sink.take(item))?;
+    sink.finish(stats)
 }
 
 /// Maps one parsed EVTX file, writing its events.
@@ -420,29 +443,9 @@ fn read_evtx<W: Write>(
     out: &mut W,
     bar: &ProgressBar,
 ) -> Result<FileStats> {
-    let mut printed = 0u64;
-    let mut write_error = None;
-    let stats = reader.map_parsed(parsed?, |item| match item {
-        Ok(event) => {
-            if !count_only
-                && write_error.is_none()
-                && let Err(e) = write_event(out, &event, ctx)
-            {
-                write_error = Some(e);
-            }
-        }
-        Err(rejected) => {
-            if printed < REJECTS_PRINTED_PER_FILE {
-                bar.suspend(|| eprintln!("breachscope: rejected: {rejected}"));
-            }
-            printed += 1;
-        }
-    });
-    if let Some(e) = write_error {
-        return Err(e).context("writing events to standard output");
-    }
-    report_file_end(&stats, bar);
-    Ok(stats)
+    let mut sink = EventSink::new(ctx, count_only, out, bar);
+    let stats = reader.map_parsed(parsed?, |item| sink.take(item));
+    sink.finish(stats)
 }
 
 /// Tells the user what was not shown of a file's rejections, its notes and an early stop.

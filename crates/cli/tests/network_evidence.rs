@@ -40,27 +40,27 @@ fn run_ok(args: &[&str]) -> String {
     stdout
 }
 
-/// The scenario's file access seen only on the network (Zeek's ntlm, smb_mapping and
-/// smb_files logs, no Samba audit): the same top incident, the same account and host, and the
-/// intruder's files read equal to the answer key's.
-#[test]
-fn zeek_smb_logs_scope_the_intrusion_without_the_audit() {
+/// The seed-4 small scenario generated with `flag`'s extra evidence into a temporary directory,
+/// its answer key, and an investigation of `evidence` (flag, subdirectory pairs) in it: the
+/// report, valid against report-v1, with nothing rejected or late.
+fn scenario_and_report(
+    flag: &str,
+    evidence: &[(&str, &str)],
+) -> (tempfile::TempDir, serde_json::Value, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().join("demo");
-    run_ok(&[
-        "demo",
-        "--dir",
-        demo.to_str().unwrap(),
-        "--seed",
-        "4",
-        "--zeek-smb-log",
-    ]);
+    run_ok(&["demo", "--dir", demo.to_str().unwrap(), "--seed", "4", flag]);
     let truth = read_json(&demo.join("truth.json"));
-    let out = dir.path().join("out-smb");
-    let stdout = run_ok(&[
-        "investigate",
-        "--zeek",
-        demo.join("zeek").to_str().unwrap(),
+    let out = dir.path().join("out-network");
+    let paths: Vec<String> = evidence
+        .iter()
+        .map(|(_, sub)| demo.join(sub).to_str().unwrap().to_owned())
+        .collect();
+    let mut args = vec!["investigate"];
+    for ((flag, _), path) in evidence.iter().zip(&paths) {
+        args.extend([*flag, path.as_str()]);
+    }
+    args.extend([
         "--log-tz",
         truth["time_zone"].as_str().unwrap(),
         "--detected-at",
@@ -68,9 +68,19 @@ fn zeek_smb_logs_scope_the_intrusion_without_the_audit() {
         "--out",
         out.to_str().unwrap(),
     ]);
+    let stdout = run_ok(&args);
     assert!(stdout.contains("0 rejected, 0 late"), "{stdout}");
     let report = read_json(&out.join("report.json"));
     common::assert_valid_report(&report);
+    (dir, truth, report)
+}
+
+/// The scenario's file access seen only on the network (Zeek's ntlm, smb_mapping and
+/// smb_files logs, no Samba audit): the same top incident, the same account and host, and the
+/// intruder's files read equal to the answer key's.
+#[test]
+fn zeek_smb_logs_scope_the_intrusion_without_the_audit() {
+    let (_dir, truth, report) = scenario_and_report("--zeek-smb-log", &[("--zeek", "zeek")]);
     let top = &report["incidents"][0];
     let t = &truth["intrusion"];
     assert_eq!(top["severity"], "critical", "{top}");
@@ -108,35 +118,12 @@ fn zeek_smb_logs_scope_the_intrusion_without_the_audit() {
 /// states whole-second durations), the same files — and every line read.
 #[test]
 fn a_firewall_log_instead_of_zeek_gives_the_same_top_incident() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    run_ok(&[
-        "demo",
-        "--dir",
-        demo.to_str().unwrap(),
-        "--seed",
-        "4",
+    let (dir, truth, report) = scenario_and_report(
         "--firewall-log",
-    ]);
-    let truth = read_json(&demo.join("truth.json"));
+        &[("--network", "firewall"), ("--samba-audit", "samba")],
+    );
+    let demo = dir.path().join("demo");
     let from_zeek = read_json(&demo.join("out/report.json"));
-    let out = dir.path().join("out-fw");
-    let stdout = run_ok(&[
-        "investigate",
-        "--network",
-        demo.join("firewall").to_str().unwrap(),
-        "--samba-audit",
-        demo.join("samba").to_str().unwrap(),
-        "--log-tz",
-        truth["time_zone"].as_str().unwrap(),
-        "--detected-at",
-        truth["period"]["end"].as_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(stdout.contains("0 rejected, 0 late"), "{stdout}");
-    let report = read_json(&out.join("report.json"));
-    common::assert_valid_report(&report);
     let inputs = report["inputs"].as_array().unwrap();
     let firewall_files = std::fs::read_dir(demo.join("firewall")).unwrap().count();
     assert_eq!(
