@@ -80,7 +80,7 @@ fn scenario_and_report(
 /// intruder's files read equal to the answer key's.
 #[test]
 fn zeek_smb_logs_scope_the_intrusion_without_the_audit() {
-    let (_dir, truth, report) = scenario_and_report("--zeek-smb-log", &[("--zeek", "zeek")]);
+    let (dir, truth, report) = scenario_and_report("--zeek-smb-log", &[("--zeek", "zeek")]);
     let top = &report["incidents"][0];
     let t = &truth["intrusion"];
     assert_eq!(top["severity"], "critical", "{top}");
@@ -110,6 +110,33 @@ fn zeek_smb_logs_scope_the_intrusion_without_the_audit() {
     );
     assert!(named("smb_files") > 0);
     assert!(inputs.iter().all(|i| i["rejected"] == 0));
+    // The same through the store: the SMB logs ingested into the lake, the investigation from
+    // it scopes the same files.
+    let demo = dir.path().join("demo");
+    let store = dir.path().join("store");
+    let out = dir.path().join("out-store");
+    run_ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--zeek",
+        demo.join("zeek").to_str().unwrap(),
+        "--log-tz",
+        truth["time_zone"].as_str().unwrap(),
+    ]);
+    run_ok(&[
+        "investigate",
+        "--store",
+        store.to_str().unwrap(),
+        "--detected-at",
+        truth["period"]["end"].as_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let from_lake = read_json(&out.join("report.json"));
+    common::assert_valid_report(&from_lake);
+    assert_eq!(file_set(&from_lake["incidents"][0]["files"]), want);
+    assert_eq!(from_lake["incidents"][0]["accounts"], top["accounts"]);
 }
 
 /// The scenario's perimeter as a FortiGate logs it (no Zeek at all; the file server's audit
