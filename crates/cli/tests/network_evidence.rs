@@ -191,6 +191,38 @@ fn a_firewall_log_instead_of_zeek_gives_the_same_top_incident() {
         zeek["bytes_exfiltrated"].as_f64().unwrap(),
     );
     assert!(b_fw >= b_zeek && b_fw <= b_zeek * 1.1, "{b_fw} vs {b_zeek}");
+    // The same through the store: `ingest --network` into the lake, then an investigation from
+    // it gives the same top incident and bytes.
+    let store = dir.path().join("store");
+    let out = dir.path().join("out-store");
+    run_ok(&[
+        "ingest",
+        "--store",
+        store.to_str().unwrap(),
+        "--network",
+        demo.join("firewall").to_str().unwrap(),
+        "--samba-audit",
+        demo.join("samba").to_str().unwrap(),
+        "--log-tz",
+        truth["time_zone"].as_str().unwrap(),
+    ]);
+    run_ok(&[
+        "investigate",
+        "--store",
+        store.to_str().unwrap(),
+        "--detected-at",
+        truth["period"]["end"].as_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let from_lake = read_json(&out.join("report.json"));
+    common::assert_valid_report(&from_lake);
+    let lake_top = &from_lake["incidents"][0];
+    for field in ["severity", "accounts", "hosts", "bytes_exfiltrated"] {
+        assert_eq!(lake_top[field], fw[field], "{field}");
+    }
+    assert_eq!(endpoints(lake_top), endpoints(fw));
+    assert_eq!(file_set(&lake_top["files"]), file_set(&fw["files"]));
 }
 
 /// Zeek's test captures and nfdump's files, given together and told apart by content: each
