@@ -72,6 +72,7 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
         );
     }
     InternalNetworks::parse(&args.evidence.internal).context("--internal")?;
+    let network = crate::options::network_files(&args.evidence.network)?;
     let sources = Sources {
         zeek: zeek_files(&args.evidence.zeek)?,
         samba: expand_paths(&args.evidence.samba)?,
@@ -81,16 +82,16 @@ pub fn run(args: &IngestArgs) -> Result<ExitCode> {
             .into_iter()
             .flatten()
             .collect(),
-        network: crate::options::network_files(&args.evidence.network)?
-            .into_iter()
-            .flat_map(|(format, paths)| paths.into_iter().map(move |p| (p, format)))
+        network: network
+            .iter()
+            .flat_map(|(format, paths)| paths.iter().map(move |p| (p.clone(), *format)))
             .collect(),
     };
     let office = crate::office_zone::resolve(
         args.evidence.log_tz.as_deref(),
         "",
         &sources.samba,
-        &sources.zeek,
+        &crate::options::zone_sampled_files(&sources.zeek, &network),
     )?;
     let samba = samba_config_in(
         &args.evidence.samba_prefix,

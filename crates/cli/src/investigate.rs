@@ -183,6 +183,7 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
         None => None,
     };
     // The office zone before any reading: local-time logs are read in it.
+    let flow_files = crate::options::zone_sampled_files(&zeek, &network);
     let office = match &store {
         Some(st) => {
             let name = st.catalog().setting("office_time_zone")?;
@@ -194,7 +195,7 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
                 args.evidence.log_tz.as_deref(),
                 &config.time_zone,
                 &samba,
-                &zeek,
+                &flow_files,
                 name.as_deref().zip(source),
             )?
         }
@@ -202,7 +203,7 @@ fn plan(args: &InvestigateArgs) -> Result<(Plan, Option<Store>)> {
             args.evidence.log_tz.as_deref(),
             &config.time_zone,
             &samba,
-            &zeek,
+            &flow_files,
         )?,
     };
     let classifier = if shares.is_empty() {

@@ -45,7 +45,7 @@ pub fn resolve(
     log_tz: Option<&str>,
     config_zone: &str,
     samba_files: &[PathBuf],
-    zeek_files: &[PathBuf],
+    flow_files: &[PathBuf],
 ) -> Result<OfficeZone> {
     let flag = log_tz
         .map(|t| parse_time_zone(t).context("--log-tz"))
@@ -79,7 +79,7 @@ pub fn resolve(
             source: ZoneSource::Flag,
         });
     }
-    resolve_from_evidence(samba_files, zeek_files, None)
+    resolve_from_evidence(samba_files, flow_files, None)
 }
 
 /// [`resolve`] for an investigation over a store: the configuration, then `--log-tz`, then the
@@ -89,13 +89,13 @@ pub fn resolve_for_store(
     log_tz: Option<&str>,
     config_zone: &str,
     samba_files: &[PathBuf],
-    zeek_files: &[PathBuf],
+    flow_files: &[PathBuf],
     stored: Option<(&str, ZoneSource)>,
 ) -> Result<OfficeZone> {
     if log_tz.is_some() || !config_zone.is_empty() {
-        return resolve(log_tz, config_zone, samba_files, zeek_files);
+        return resolve(log_tz, config_zone, samba_files, flow_files);
     }
-    resolve_from_evidence(samba_files, zeek_files, stored)
+    resolve_from_evidence(samba_files, flow_files, stored)
 }
 
 /// The office zone when neither the configuration nor `--log-tz` gives it: the zone a store
@@ -103,12 +103,12 @@ pub fn resolve_for_store(
 /// evidence, else the machine's.
 pub fn resolve_from_evidence(
     samba_files: &[PathBuf],
-    zeek_files: &[PathBuf],
+    flow_files: &[PathBuf],
     stored: Option<(&str, ZoneSource)>,
 ) -> Result<OfficeZone> {
     if let Some((name, source)) = stored
         && samba_files.is_empty()
-        && zeek_files.is_empty()
+        && flow_files.is_empty()
     {
         let zone = parse_time_zone(name).context("the store's recorded office time zone")?;
         eprintln!(
@@ -123,7 +123,7 @@ pub fn resolve_from_evidence(
         });
     }
     let mut sampling = sample_files(samba_files, SAMPLED_FILES);
-    sampling.extend(sample_files(zeek_files, SAMPLED_FILES));
+    sampling.extend(sample_files(flow_files, SAMPLED_FILES));
     let machine = TimeZone::system();
     let machine_name = name_of(&machine, "local");
     match infer_zone(&sampling.samples, &machine) {

@@ -148,6 +148,22 @@ pub fn samba_config_in(
     })
 }
 
+/// The Zeek logs and the text logs among `network` (firewall and proxy logs, which may state
+/// their UTC offset), for the office zone's inference; captures and nfdump files state none.
+pub fn zone_sampled_files(
+    zeek: &[std::path::PathBuf],
+    network: &[(breachscope_ingest::Format, Vec<std::path::PathBuf>)],
+) -> Vec<std::path::PathBuf> {
+    use breachscope_ingest::Format;
+    let mut files = zeek.to_vec();
+    for (format, paths) in network {
+        if !matches!(format, Format::Pcap | Format::Nfcapd) {
+            files.extend(paths.iter().cloned());
+        }
+    }
+    files
+}
+
 /// The network evidence among the files under `paths`, grouped by the format its content
 /// shows (each group in the given order). Files that are not network evidence are named on
 /// stderr and left.

@@ -223,6 +223,27 @@ fn a_firewall_log_instead_of_zeek_gives_the_same_top_incident() {
     }
     assert_eq!(endpoints(lake_top), endpoints(fw));
     assert_eq!(file_set(&lake_top["files"]), file_set(&fw["files"]));
+    // Without --log-tz and without the audit, the office's offset is read from the FortiGate
+    // log's own `tz` (the scenario's office is in Tokyo, +09:00).
+    let out = dir.path().join("out-zone");
+    let o = breachscope(&[
+        "investigate",
+        "--network",
+        demo.join("firewall").to_str().unwrap(),
+        "--detected-at",
+        truth["period"]["end"].as_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("inferred from the evidence") && stderr.contains("FortiGate log times"),
+        "{stderr}"
+    );
+    let settings = &read_json(&out.join("report.json"))["settings"];
+    assert_eq!(settings["office_time_zone"], "+09:00");
+    assert_eq!(settings["office_time_zone_source"], "evidence");
 }
 
 /// Zeek's test captures and nfdump's files, given together and told apart by content: each

@@ -51,6 +51,8 @@ pub enum OffsetSource {
     SambaJson,
     /// The `ts` of a Zeek JSON record written as ISO 8601 with a local offset.
     ZeekJson,
+    /// A FortiGate log's `date` and `time` with its `tz`.
+    FirewallLog,
 }
 
 impl OffsetSource {
@@ -60,6 +62,7 @@ impl OffsetSource {
             OffsetSource::SyslogHeader => "syslog headers",
             OffsetSource::SambaJson => "Samba JSON audit timestamps",
             OffsetSource::ZeekJson => "Zeek JSON times",
+            OffsetSource::FirewallLog => "FortiGate log times",
         }
     }
 }
@@ -111,6 +114,9 @@ pub fn line_sample(line: &str) -> Option<OffsetSample> {
             source: OffsetSource::ZeekJson,
         });
     }
+    if let Some(sample) = fortigate_sample(line) {
+        return Some(sample);
+    }
     let envelope = parse_envelope(line)?;
     let header = match envelope.transport {
         Transport::SyslogRfc3339 => line,
@@ -123,6 +129,47 @@ pub fn line_sample(line: &str) -> Option<OffsetSample> {
         at,
         offset,
         source: OffsetSource::SyslogHeader,
+    })
+}
+
+/// The local time and offset a FortiGate log line states (`date=… time=… tz="+0900"`, FortiOS
+/// 6.2 and later), syslog header or not.
+fn fortigate_sample(line: &str) -> Option<OffsetSample> {
+    if !line.contains("tz=") || !line.contains("date=") {
+        return None;
+    }
+    let (mut date, mut time, mut tz) = (None, None, None);
+    for (key, value) in crate::firewall::fortigate::pairs(line) {
+        match key {
+            "date" => date = Some(value),
+            "time" => time = Some(value),
+            "tz" => tz = Some(value),
+            _ => {}
+        }
+        if date.is_some() && time.is_some() && tz.is_some() {
+            break;
+        }
+    }
+    let tz = tz?.as_bytes();
+    let sign = match tz.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits = std::str::from_utf8(tz.get(1..5)?).ok()?;
+    if tz.len() != 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    let offset = sign * (hours * 3600 + minutes * 60);
+    let civil: jiff::civil::DateTime = format!("{}T{}", date?, time?).parse().ok()?;
+    let zone = jiff::tz::TimeZone::fixed(jiff::tz::Offset::from_seconds(offset).ok()?);
+    let at = civil.to_zoned(zone).ok()?.timestamp().as_microsecond();
+    Some(OffsetSample {
+        at,
+        offset,
+        source: OffsetSource::FirewallLog,
     })
 }
 
@@ -407,6 +454,23 @@ pub fn infer_zone(samples: &[OffsetSample], machine: &TimeZone) -> Option<ZoneIn
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fortigate_times_state_their_offset() {
+        // Fortinet's sample with tz (FortiOS 6.4/7.x): eventtime 1585525290513555981 is
+        // 2020-03-29T23:41:30Z, written as 16:41:30 at -0700.
+        let line = "<189>date=2020-03-29 time=16:41:30 devname=\"FG\" devid=\"FG100\" logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" eventtime=1585525290513555981 tz=\"-0700\" srcip=10.0.0.1 dstip=8.8.8.8";
+        let s = line_sample(line).unwrap();
+        assert_eq!(s.offset, -7 * 3600);
+        assert_eq!(s.at, 1_585_525_290_000_000);
+        assert_eq!(s.source, OffsetSource::FirewallLog);
+        // Behind an RFC 3164 relay header, which states no offset itself.
+        let relayed = format!("Mar 29 16:41:31 fg01 {line}");
+        assert_eq!(line_sample(&relayed).map(|s| s.offset), Some(-7 * 3600));
+        // Without tz (FortiOS 6.0) nothing is stated; a malformed tz states nothing either.
+        assert_eq!(line_sample(&line.replace(" tz=\"-0700\"", "")), None);
+        assert_eq!(line_sample(&line.replace("-0700", "-07:00")), None);
+    }
 
     const HOUR: Micros = 3_600_000_000;
     const DAY: Micros = 24 * HOUR;
