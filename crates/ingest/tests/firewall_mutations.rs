@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::io::Write;
-
 use common::Rng;
 
 use breachscope_ingest::firewall::cisco_asa::CiscoAsaParser;
@@ -14,7 +12,6 @@ use breachscope_ingest::firewall::fortigate::FortigateParser;
 use breachscope_ingest::firewall::panos::PanosParser;
 use breachscope_ingest::firewall::squid::SquidParser;
 use breachscope_ingest::firewall::{FirewallConfig, cisco_asa, fortigate, panos, squid};
-use breachscope_ingest::{LineParser, open_reader};
 
 const PANOS: &str = "Oct 4 18:54:26 panmgt01p 1,2023/10/04 18:54:26,012501002341,TRAFFIC,end,2561,2023/10/04 18:54:24,10.130.146.205,124.146.215.44,134.7.244.205,124.146.215.44,Out,student\\XX,,ssl,vsys1,bdr-trust,bdr-untrust,ethernet1/23,ethernet1/24,LOG FP,2023/10/04 18:54:24,72568134,1,49583,443,50464,443,0x40441a,tcp,allow,7312,2228,5084,22,2023/10/04 18:53:52,16,business-and-economy,,7253419119627122716,0x8000000000000000,10.0.0.0-10.255.255.255,Japan,,12,10,tcp-rst-from-client,34,0,0,0,,fw,from-policy,,,0,,0,,N/A,0,0,0,0,90431d13-81da-4129-8bc5-ce968fa06b76,0,0,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,2023-10-04T18:54:25.443+08:00,,,encrypted-tunnel,networking,browser-based,4,used-by-malware,,ssl,no,no,0
 <14>1,2017/07/13 20:39:44,0009C101317,TRAFFIC,start,1,2017/07/13 20:39:44,10.183.12.108,10.183.51.49,0.0.0.0,0.0.0.0,\"rule, x\",,u,msrpc,vsys1,A,B,i1,i2,Syslog,2017/07/13 20:39:44,1070831,1,65123,135,0,0,0x0,tcp,allow,1194,644,550,12,2017/07/13 20:39:04,40,any,0,3297977305,0x0,a,b,0,7,5
@@ -41,68 +38,9 @@ Jun  3 16:00:00 proxy squid[812]: 1717430400.123      0 192.168.1.20 TCP_MEM_HIT
 955682882.018 19 192.168.1.142 TCP_MISS/200 1722 GET http://[2001:db8::1]:8080/ - DIRECT/2001:db8::1 text/html [a] [b]
 ";
 
-fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
-    let mut v = input.to_vec();
-    for _ in 0..1 + rng.below(8) {
-        match rng.below(6) {
-            0 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                v[i] = rng.next() as u8;
-            }
-            1 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                v.truncate(i);
-            }
-            2 => {
-                let i = rng.below(v.len() + 1);
-                let b = [
-                    b',', b'"', b'=', b'/', b':', b' ', b'\n', b'(', b'%', 0xff, b'-', b'[',
-                ][rng.below(12)];
-                v.insert(i, b);
-            }
-            3 if v.len() > 2 => {
-                let a = rng.below(v.len());
-                let b = (a + rng.below(40)).min(v.len());
-                v.drain(a..b);
-            }
-            4 if !v.is_empty() => {
-                let a = rng.below(v.len());
-                let b = (a + rng.below(60)).min(v.len());
-                let chunk = v[a..b].to_vec();
-                let at = rng.below(v.len() + 1);
-                v.splice(at..at, chunk);
-            }
-            _ => v.extend_from_slice(b"\n\x00\x01garbage,,,=\"%ASA-6-302014: \n"),
-        }
-    }
-    v
-}
-
-fn run<P: LineParser>(parser: &mut P, bytes: &[u8]) -> u64 {
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    file.write_all(bytes).unwrap();
-    file.flush().unwrap();
-    let mut reader = open_reader(file.path(), parser).unwrap();
-    let (mut ok, mut bad) = (0u64, 0u64);
-    for item in reader.by_ref() {
-        match item {
-            Ok(_) => ok += 1,
-            Err(r) => {
-                assert!(r.location.line >= 1);
-                assert!(!r.reason.is_empty());
-                bad += 1;
-            }
-        }
-    }
-    let stats = reader.finish();
-    assert_eq!((stats.records, stats.rejected), (ok, bad));
-    assert_eq!(
-        stats.records + stats.rejected + stats.skipped,
-        stats.lines,
-        "every line accounted for"
-    );
-    ok
-}
+/// What random insertions draw from, and the garbage appended: the firewall formats' delimiters.
+const FIREWALL_BYTES: &[u8] = b",\"=/: \n(%\xff-[";
+const FIREWALL_GARBAGE: &[u8] = b"\n\x00\x01garbage,,,=\"%ASA-6-302014: \n";
 
 fn config() -> FirewallConfig {
     FirewallConfig {
@@ -113,13 +51,22 @@ fn config() -> FirewallConfig {
 
 #[test]
 fn samples_read_cleanly() {
-    assert_eq!(run(&mut PanosParser::new(config()), PANOS.as_bytes()), 1);
     assert_eq!(
-        run(&mut FortigateParser::new(config()), FORTIGATE.as_bytes()),
+        common::read_all_lines(&mut PanosParser::new(config()), PANOS.as_bytes()),
+        1
+    );
+    assert_eq!(
+        common::read_all_lines(&mut FortigateParser::new(config()), FORTIGATE.as_bytes()),
         2
     );
-    assert_eq!(run(&mut CiscoAsaParser::new(config()), ASA.as_bytes()), 3);
-    assert_eq!(run(&mut SquidParser::new(), SQUID.as_bytes()), 3);
+    assert_eq!(
+        common::read_all_lines(&mut CiscoAsaParser::new(config()), ASA.as_bytes()),
+        3
+    );
+    assert_eq!(
+        common::read_all_lines(&mut SquidParser::new(), SQUID.as_bytes()),
+        3
+    );
     // Each sniffer recognises its own lines and none of the others'.
     let samples = [PANOS, FORTIGATE, ASA, SQUID];
     let sniffers: [fn(&str) -> bool; 4] = [
@@ -148,13 +95,50 @@ fn mutated_firewall_and_proxy_inputs() {
     let samples = [PANOS, FORTIGATE, ASA, SQUID];
     for round in 0..1000 {
         for sample in samples {
-            run(&mut panos, &mutate(&mut rng, sample.as_bytes()));
-            run(&mut forti, &mutate(&mut rng, sample.as_bytes()));
-            run(&mut asa, &mutate(&mut rng, sample.as_bytes()));
-            run(&mut squid, &mutate(&mut rng, sample.as_bytes()));
+            common::read_all_lines(
+                &mut panos,
+                &common::mutate(
+                    &mut rng,
+                    sample.as_bytes(),
+                    FIREWALL_BYTES,
+                    FIREWALL_GARBAGE,
+                ),
+            );
+            common::read_all_lines(
+                &mut forti,
+                &common::mutate(
+                    &mut rng,
+                    sample.as_bytes(),
+                    FIREWALL_BYTES,
+                    FIREWALL_GARBAGE,
+                ),
+            );
+            common::read_all_lines(
+                &mut asa,
+                &common::mutate(
+                    &mut rng,
+                    sample.as_bytes(),
+                    FIREWALL_BYTES,
+                    FIREWALL_GARBAGE,
+                ),
+            );
+            common::read_all_lines(
+                &mut squid,
+                &common::mutate(
+                    &mut rng,
+                    sample.as_bytes(),
+                    FIREWALL_BYTES,
+                    FIREWALL_GARBAGE,
+                ),
+            );
         }
         // Sniffers on mutated lines: no panics.
-        let m = mutate(&mut rng, samples[round % 4].as_bytes());
+        let m = common::mutate(
+            &mut rng,
+            samples[round % 4].as_bytes(),
+            FIREWALL_BYTES,
+            FIREWALL_GARBAGE,
+        );
         for line in String::from_utf8_lossy(&m).lines() {
             let _ = panos::looks_like(line)
                 | fortigate::looks_like(line)
