@@ -32,21 +32,6 @@ use crate::store_ingest::{self, FileOutcome, PipelineError};
 /// The Zeek logs that become file access and the accounts it is joined to.
 const SMB_LOGS: [&str; 3] = ["ntlm", "smb_mapping", "smb_files"];
 
-/// The plan's Zeek SMB logs (`ntlm`, `smb_mapping`, `smb_files`), in the plan's read order
-/// ([`breachscope_ingest::zeek::read_order`]).
-fn smb_logs(plan: &Plan) -> Vec<PathBuf> {
-    plan.zeek
-        .iter()
-        .filter(|p| {
-            zeek_log_path(p)
-                .ok()
-                .flatten()
-                .is_some_and(|k| SMB_LOGS.contains(&k.as_str()))
-        })
-        .cloned()
-        .collect()
-}
-
 /// One sequence per network evidence format.
 fn network_sequences(plan: &Plan) -> Vec<FileSequence> {
     plan.network
@@ -117,6 +102,8 @@ struct Detected {
     inputs: Vec<r::Input>,
     /// The conn logs, for the timelines' pass (raw logs only).
     conn_files: Vec<PathBuf>,
+    /// Zeek's SMB logs in the plan's read order, for the scoping pass (raw logs only).
+    smb_files: Vec<PathBuf>,
     notes: Vec<String>,
 }
 
@@ -157,7 +144,14 @@ pub fn investigate(
     progress("correlating alerts".into());
     let incidents = correlate(&detection.alerts, &detection.history);
     progress(format!("scoping {} incidents: files read", incidents.len()));
-    let scoper = scope(plan, store, &incidents, &detected.conn_files, progress)?;
+    let scoper = scope(
+        plan,
+        store,
+        &incidents,
+        &detected.conn_files,
+        &detected.smb_files,
+        progress,
+    )?;
     progress("classifying the incidents' files".into());
     let scoped = classify_incident_files(plan, &scoper, incidents.len());
     let report = assemble_report(plan, detected.inputs, &detection, &incidents, scoped);
@@ -247,6 +241,7 @@ fn detect_from_store(
         late: 0,
         inputs,
         conn_files: Vec::new(),
+        smb_files: Vec::new(),
         notes: Vec::new(),
     })
 }
@@ -269,9 +264,23 @@ fn detect_from_files(
     let mut sources: Vec<FileSequence> = Vec::new();
     let conn_files: Vec<PathBuf> = by_kind.get("conn").cloned().unwrap_or_default();
     // The SMB logs go through one reader, which joins their records by connection.
-    let smb = smb_logs(plan);
-    if !smb.is_empty() {
-        sources.push(FileSequence::new(smb, Box::new(ZeekParser::new())));
+    // In the plan's order (`zeek::read_order`), which the kinds' grouping does not keep.
+    let smb_set: std::collections::HashSet<&PathBuf> = SMB_LOGS
+        .iter()
+        .filter_map(|kind| by_kind.get(*kind))
+        .flatten()
+        .collect();
+    let smb_files: Vec<PathBuf> = plan
+        .zeek
+        .iter()
+        .filter(|p| smb_set.contains(p))
+        .cloned()
+        .collect();
+    if !smb_files.is_empty() {
+        sources.push(FileSequence::new(
+            smb_files.clone(),
+            Box::new(ZeekParser::new()),
+        ));
     }
     for (kind, paths) in by_kind {
         if kind == "conn" || kind == "dns" {
@@ -341,6 +350,7 @@ fn detect_from_files(
         late,
         inputs,
         conn_files,
+        smb_files,
         notes,
     })
 }
@@ -353,6 +363,7 @@ fn scope(
     store: Option<&Store>,
     incidents: &[Incident],
     conn_files: &[PathBuf],
+    smb_files: &[PathBuf],
     progress: &dyn Fn(String),
 ) -> Result<Scoper, PipelineError> {
     let targets: Vec<Target> = incidents
@@ -402,9 +413,9 @@ fn scope(
     if !evtx.is_empty() {
         FileSequence::evtx(evtx, EvtxReader::new(&plan.evtx_config)).for_each(|e| file_access(&e));
     }
-    let smb = smb_logs(plan);
-    if !smb.is_empty() {
-        FileSequence::new(smb, Box::new(ZeekParser::new())).for_each(|e| file_access(&e));
+    if !smb_files.is_empty() {
+        FileSequence::new(smb_files.to_vec(), Box::new(ZeekParser::new()))
+            .for_each(|e| file_access(&e));
     }
     if !external.is_empty() {
         progress("scoping: daily traffic to the incidents' addresses".into());
