@@ -130,6 +130,8 @@ pub(crate) struct SmbSessions {
     pub without_share: u64,
     /// Times the remembered sessions were forgotten for room.
     pub forgotten: u64,
+    /// `SMB::FILE_OPEN` records of named paths taken as reads.
+    pub opens_as_reads: u64,
     /// The last server's address as text (records come in runs of one server).
     last_server: Option<(IpAddr, String)>,
 }
@@ -178,6 +180,12 @@ impl SmbSessions {
     /// Notes for the user about joins that could not be made.
     pub(crate) fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
+        if self.opens_as_reads > 0 {
+            notes.push(format!(
+                "{} SMB::FILE_OPEN records of named paths taken as reads: Zeek logs no access mask, so opens to write or list count too",
+                self.opens_as_reads
+            ));
+        }
         if self.joined_by_hosts > 0 {
             notes.push(format!(
                 "{} SMB file records took the account last authenticated between the same client and server (their own connection has no NTLM record)",
@@ -380,6 +388,9 @@ pub(crate) fn parse(
                 &path,
                 prev_name.as_deref().filter(|p| !p.is_empty()),
             );
+            if file_action == FileAction::Read {
+                sessions.opens_as_reads += 1;
+            }
             // A rename's record names the new path; the event's path is the old one.
             let path = match (&file_action, prev_name.as_deref()) {
                 (FileAction::Rename(_), Some(prev)) => relative_path(prev),
@@ -504,6 +515,9 @@ mod tests {
         other.0[1] = ("uid", "C2");
         let o = access(parse(LogPath::SmbFiles, &other, &mut s).unwrap().0);
         assert_eq!((o.account.as_str(), o.share.as_str()), ("corp\\alice", ""));
+        // The assumption is said: two opens of named paths were taken as reads.
+        assert_eq!(s.opens_as_reads, 2);
+        assert!(s.notes()[0].starts_with("2 SMB::FILE_OPEN records of named paths taken as reads"));
         assert_eq!(
             (s.joined_by_uid, s.joined_by_hosts, s.without_share),
             (5, 1, 1)
