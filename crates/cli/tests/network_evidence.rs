@@ -75,6 +75,40 @@ fn scenario_and_report(
     (dir, truth, report)
 }
 
+/// The same evidence through the store: `ingest` of `evidence` (flag, subdirectory pairs of the
+/// demo) into a new store, then `investigate --store`; its report, valid against report-v1.
+fn through_the_store(
+    dir: &Path,
+    truth: &serde_json::Value,
+    evidence: &[(&str, &str)],
+) -> serde_json::Value {
+    let demo = dir.join("demo");
+    let store = dir.join("store");
+    let out = dir.join("out-store");
+    let paths: Vec<String> = evidence
+        .iter()
+        .map(|(_, sub)| demo.join(sub).to_str().unwrap().to_owned())
+        .collect();
+    let mut args = vec!["ingest", "--store", store.to_str().unwrap()];
+    for ((flag, _), path) in evidence.iter().zip(&paths) {
+        args.extend([*flag, path.as_str()]);
+    }
+    args.extend(["--log-tz", truth["time_zone"].as_str().unwrap()]);
+    run_ok(&args);
+    run_ok(&[
+        "investigate",
+        "--store",
+        store.to_str().unwrap(),
+        "--detected-at",
+        truth["period"]["end"].as_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let report = read_json(&out.join("report.json"));
+    common::assert_valid_report(&report);
+    report
+}
+
 /// The scenario's file access seen only on the network (Zeek's ntlm, smb_mapping and
 /// smb_files logs, no Samba audit): the same top incident, the same account and host, and the
 /// intruder's files read equal to the answer key's.
@@ -112,29 +146,7 @@ fn zeek_smb_logs_scope_the_intrusion_without_the_audit() {
     assert!(inputs.iter().all(|i| i["rejected"] == 0));
     // The same through the store: the SMB logs ingested into the lake, the investigation from
     // it scopes the same files.
-    let demo = dir.path().join("demo");
-    let store = dir.path().join("store");
-    let out = dir.path().join("out-store");
-    run_ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--zeek",
-        demo.join("zeek").to_str().unwrap(),
-        "--log-tz",
-        truth["time_zone"].as_str().unwrap(),
-    ]);
-    run_ok(&[
-        "investigate",
-        "--store",
-        store.to_str().unwrap(),
-        "--detected-at",
-        truth["period"]["end"].as_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let from_lake = read_json(&out.join("report.json"));
-    common::assert_valid_report(&from_lake);
+    let from_lake = through_the_store(dir.path(), &truth, &[("--zeek", "zeek")]);
     assert_eq!(file_set(&from_lake["incidents"][0]["files"]), want);
     assert_eq!(from_lake["incidents"][0]["accounts"], top["accounts"]);
 }
@@ -193,30 +205,11 @@ fn a_firewall_log_instead_of_zeek_gives_the_same_top_incident() {
     assert!(b_fw >= b_zeek && b_fw <= b_zeek * 1.1, "{b_fw} vs {b_zeek}");
     // The same through the store: `ingest --network` into the lake, then an investigation from
     // it gives the same top incident and bytes.
-    let store = dir.path().join("store");
-    let out = dir.path().join("out-store");
-    run_ok(&[
-        "ingest",
-        "--store",
-        store.to_str().unwrap(),
-        "--network",
-        demo.join("firewall").to_str().unwrap(),
-        "--samba-audit",
-        demo.join("samba").to_str().unwrap(),
-        "--log-tz",
-        truth["time_zone"].as_str().unwrap(),
-    ]);
-    run_ok(&[
-        "investigate",
-        "--store",
-        store.to_str().unwrap(),
-        "--detected-at",
-        truth["period"]["end"].as_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let from_lake = read_json(&out.join("report.json"));
-    common::assert_valid_report(&from_lake);
+    let from_lake = through_the_store(
+        dir.path(),
+        &truth,
+        &[("--network", "firewall"), ("--samba-audit", "samba")],
+    );
     let lake_top = &from_lake["incidents"][0];
     for field in ["severity", "accounts", "hosts", "bytes_exfiltrated"] {
         assert_eq!(lake_top[field], fw[field], "{field}");
